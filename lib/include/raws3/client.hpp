@@ -1,0 +1,122 @@
+// librawS3's S3 client.
+//
+//   raws3::Client client{raws3::Config{.endpoint_url = "http://127.0.0.1:9000"}};
+//   client.put_object("bucket", "key", bytes);
+//   std::string body = client.get_object("bucket", "key");
+//
+// Every call has a blocking form; the calls that storage tools drive by the thousand also have an
+// asynchronous form returning a std::future. The client owns its event loops (one io_uring thread each,
+// started on first use); it is safe to call from any number of threads. Failures throw raws3::Error
+// subclasses (raws3/error.hpp): S3Error carries the server's code, message, request id and HTTP status.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "raws3/config.hpp"
+#include "raws3/error.hpp"
+#include "raws3/types.hpp"
+
+namespace raws3 {
+
+// An inclusive-exclusive byte range [offset, offset + length) of an object.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct PutOptions {
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // sent as x-amz-meta-<name>
+};
+
+struct ListOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;
+  std::string start_after;
+  unsigned max_keys = 1000;
+};
+
+struct HeadResult {
+  std::uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+  std::string content_type;
+  std::map<std::string, std::string> metadata;
+};
+
+// Receives a GET body in order, in pieces, on a client thread. Throwing from it fails the GET.
+using BodySink = std::function<void(std::span<const std::byte>)>;
+
+class Client {
+ public:
+  explicit Client(Config config = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // What the configuration resolved to.
+  const std::string& region() const noexcept;
+  const std::string& endpoint_url() const noexcept;
+
+  std::vector<BucketInfo> list_buckets();
+  void create_bucket(const std::string& bucket);
+  void delete_bucket(const std::string& bucket);
+
+  HeadResult head_object(const std::string& bucket, const std::string& key);
+  std::string get_object(const std::string& bucket, const std::string& key,
+                         std::optional<ByteRange> range = {});
+  // Receives the body straight into dest; returns how many bytes arrived. A body larger than dest is an
+  // error (nothing past dest is written).
+  std::uint64_t get_into(const std::string& bucket, const std::string& key, std::span<std::byte> dest,
+                         std::optional<ByteRange> range = {});
+  // Streams the body to sink in order; returns the object's HeadResult as the GET saw it.
+  HeadResult get_to(const std::string& bucket, const std::string& key, const BodySink& sink);
+  // Writes the object to path through a temporary file renamed into place on success: on failure an
+  // existing file at path is left untouched and no partial file remains.
+  HeadResult get_to_file(const std::string& bucket, const std::string& key, const std::string& path);
+
+  // Returns the new object's ETag.
+  std::string put_object(const std::string& bucket, const std::string& key,
+                         std::span<const std::byte> body, const PutOptions& options = {});
+  std::string put_file(const std::string& bucket, const std::string& key, const std::string& path,
+                       const PutOptions& options = {});
+
+  void delete_object(const std::string& bucket, const std::string& key);
+  // Deletes in batches of up to 1,000 keys per request.
+  DeleteObjectsResult delete_objects(const std::string& bucket, const std::vector<std::string>& keys);
+  ListObjectsPage list_objects_v2(const std::string& bucket, const ListOptions& options = {});
+  // Server-side copy; returns the new object's ETag.
+  std::string copy_object(const std::string& src_bucket, const std::string& src_key,
+                          const std::string& dst_bucket, const std::string& dst_key);
+
+  // A presigned URL for GET (or another method) valid for `expires` (1 s to 7 days). Needs no network.
+  std::string presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,
+                      const std::string& method = "GET");
+
+  // Asynchronous forms: the future holds the result or the exception.
+  std::future<HeadResult> head_object_async(std::string bucket, std::string key);
+  std::future<std::string> get_object_async(std::string bucket, std::string key,
+                                            std::optional<ByteRange> range = {});
+  std::future<std::string> put_object_async(std::string bucket, std::string key,
+                                            std::span<const std::byte> body, PutOptions options = {});
+  std::future<void> delete_object_async(std::string bucket, std::string key);
+  std::future<ListObjectsPage> list_objects_v2_async(std::string bucket, ListOptions options = {});
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace raws3

@@ -1,0 +1,51 @@
+// How a Client is set up: where it connects, as whom, and how hard it pushes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "raws3/addressing.hpp"
+#include "raws3/credentials.hpp"
+
+namespace raws3 {
+
+// Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
+// RAWS3_* environment variable (see Tuning::from_env).
+struct Tuning {
+  unsigned threads = 0;                        // RAWS3_THREADS: event loops; 0 = one per core
+  unsigned max_conns = 64;                     // RAWS3_MAX_CONNS: connections per loop and endpoint
+  std::uint64_t get_part_size = 8ull << 20;    // RAWS3_GET_PART_SIZE
+  std::uint64_t get_threshold = 32ull << 20;   // RAWS3_GET_THRESHOLD: below it, one request
+  unsigned get_inflight = 16;                  // RAWS3_GET_INFLIGHT
+  std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE
+  unsigned put_inflight = 8;                   // RAWS3_PUT_INFLIGHT
+  unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
+  unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
+  unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt
+
+  // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
+  // ConfigError naming the variable.
+  static Tuning from_env();
+};
+
+// "8388608", "8MiB", "8M", "64KiB", "1GiB", "1.5GiB" → bytes. K/M/G/T are binary (S3 tools' habit).
+// Throws ConfigError naming `what` (the flag or variable) on anything else.
+std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
+
+struct Config {
+  // Empty: resolved from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, else AWS S3 for the region.
+  std::string endpoint_url;
+  // Empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, else us-east-1.
+  std::string region;
+  // Unset: AWS_ACCESS_KEY_ID..., the shared files, credential_process.
+  std::optional<Credentials> credentials;
+  std::string profile;  // empty: AWS_PROFILE, else "default"
+  Addressing addressing = Addressing::Auto;
+  std::string ca_bundle;  // empty: AWS_CA_BUNDLE, else the system store
+  bool verify_tls = true;
+  Tuning tuning = Tuning::from_env();
+};
+
+}  // namespace raws3

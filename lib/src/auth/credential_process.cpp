@@ -1,0 +1,309 @@
+#include "auth/credential_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "raws3/error.hpp"
+
+extern char** environ;
+
+namespace raws3::auth {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+// Far more than any credentials document; a runaway command must not fill our memory.
+constexpr std::size_t kMaxStdout = 1 << 20;
+// Only the last line of stderr goes into an error message.
+constexpr std::size_t kMaxStderr = 4096;
+
+[[noreturn]] void fail(std::string_view command, std::string_view what) {
+  throw ConfigError("credential_process \"" + std::string(command) + "\" " + std::string(what));
+}
+
+std::string error_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+// --- Expiration -----------------------------------------------------------------------------------------
+
+bool take(std::string_view& s, char c) {
+  if (s.empty() || s.front() != c) return false;
+  s.remove_prefix(1);
+  return true;
+}
+
+bool take_digits(std::string_view& s, std::size_t count, int& out) {
+  if (s.size() < count) return false;
+  out = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  s.remove_prefix(count);
+  return true;
+}
+
+// ISO 8601 as credential helpers write it: date 'T' time, optional fraction, 'Z' or an offset.
+std::optional<Clock::time_point> parse_timestamp(std::string_view s) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!(take_digits(s, 4, y) && take(s, '-') && take_digits(s, 2, mo) && take(s, '-') && take_digits(s, 2, d) &&
+        (take(s, 'T') || take(s, 't')) && take_digits(s, 2, h) && take(s, ':') && take_digits(s, 2, mi) &&
+        take(s, ':') && take_digits(s, 2, sec)))
+    return std::nullopt;
+  nanoseconds fraction{0};
+  if (take(s, '.')) {
+    if (s.empty() || s.front() < '0' || s.front() > '9') return std::nullopt;
+    for (long long scale = 100'000'000; !s.empty() && s.front() >= '0' && s.front() <= '9'; scale /= 10) {
+      fraction += nanoseconds((s.front() - '0') * scale);  // digits past nanoseconds add zero
+      s.remove_prefix(1);
+    }
+  }
+  minutes offset{0};
+  if (!(take(s, 'Z') || take(s, 'z'))) {
+    const bool east = take(s, '+');
+    if (!east && !take(s, '-')) return std::nullopt;
+    int oh = 0, om = 0;
+    if (!take_digits(s, 2, oh)) return std::nullopt;
+    take(s, ':');  // "+hh:mm" and "+hhmm" alike
+    if (!take_digits(s, 2, om) || oh > 23 || om > 59) return std::nullopt;
+    offset = (east ? 1 : -1) * (hours(oh) + minutes(om));
+  }
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!s.empty() || !date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  const sys_seconds at = sys_days{date} + hours(h) + minutes(mi) + seconds(sec) - offset;
+  // The clock counts nanoseconds in 64 bits (years 1678 to 2261), and helpers write "2999-..." for never.
+  if (at >= time_point_cast<seconds>(Clock::time_point::max())) return Clock::time_point::max();
+  if (at <= time_point_cast<seconds>(Clock::time_point::min())) return Clock::time_point::min();
+  return time_point_cast<Clock::duration>(at) + fraction;
+}
+
+// --- JSON -----------------------------------------------------------------------------------------------
+
+// nullopt when absent or null: botocore reads optional fields with dict.get.
+std::optional<std::string_view> string_field(const simdjson::dom::object& doc, std::string_view key,
+                                             std::string_view command) {
+  simdjson::dom::element value;
+  if (doc.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  std::string_view text;
+  if (value.get(text) != simdjson::SUCCESS) fail(command, "printed a \"" + std::string(key) + "\" that is not a string");
+  return text;
+}
+
+std::string required_field(const simdjson::dom::object& doc, std::string_view key, std::string_view command) {
+  const auto text = string_field(doc, key, command);
+  if (!text || text->empty()) fail(command, "printed no \"" + std::string(key) + "\"");
+  return std::string(*text);
+}
+
+// --- The child process ----------------------------------------------------------------------------------
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() { reset(); }
+  int get() const noexcept { return fd_; }
+  void reset() noexcept {
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+  }
+
+ private:
+  int fd_;
+};
+
+struct Pipe {
+  Fd read;
+  Fd write;
+};
+
+Pipe make_pipe(std::string_view command) {
+  int fds[2];
+  // Close-on-exec, so that a process another thread starts meanwhile does not hold our write end open.
+  if (::pipe2(fds, O_CLOEXEC) != 0) fail(command, "cannot be started: pipe: " + error_text(errno));
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+// The child's stdin, stdout, stderr and signal state.
+class SpawnSetup {
+ public:
+  SpawnSetup() noexcept {
+    ::posix_spawn_file_actions_init(&actions_);
+    ::posix_spawnattr_init(&attributes_);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+  ~SpawnSetup() {
+    ::posix_spawnattr_destroy(&attributes_);
+    ::posix_spawn_file_actions_destroy(&actions_);
+  }
+
+  // Returns 0 or an errno value.
+  int prepare(int stdout_fd, int stderr_fd) noexcept {
+    // The caller may ignore SIGPIPE or block signals in its threads; a shell script expects neither (Python's
+    // subprocess, which awscli uses, restores them too).
+    sigset_t none;
+    sigset_t pipe_signal;
+    ::sigemptyset(&none);
+    ::sigemptyset(&pipe_signal);
+    ::sigaddset(&pipe_signal, SIGPIPE);
+    int rc = ::posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions_, stdout_fd, STDOUT_FILENO);
+    if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions_, stderr_fd, STDERR_FILENO);
+    if (rc == 0) rc = ::posix_spawnattr_setsigmask(&attributes_, &none);
+    if (rc == 0) rc = ::posix_spawnattr_setsigdefault(&attributes_, &pipe_signal);
+    if (rc == 0) rc = ::posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    return rc;
+  }
+
+  const posix_spawn_file_actions_t* actions() const noexcept { return &actions_; }
+  const posix_spawnattr_t* attributes() const noexcept { return &attributes_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+  posix_spawnattr_t attributes_;
+};
+
+// Reaps the child on every way out of run_credential_process, killing it first if it still runs.
+class Child {
+ public:
+  explicit Child(pid_t pid) noexcept : pid_(pid) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+
+  // The wait status. Were SIGCHLD ignored, the kernel reaps the child itself and the status reads as a
+  // success: the output is then the judge.
+  int wait() noexcept {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+pid_t spawn_shell(const std::string& command, int stdout_fd, int stderr_fd) {
+  SpawnSetup setup;
+  char sh[] = "sh";
+  char dash_c[] = "-c";
+  std::string command_line = command;
+  char* argv[] = {sh, dash_c, command_line.data(), nullptr};
+  pid_t pid = -1;
+  int rc = setup.prepare(stdout_fd, stderr_fd);
+  if (rc == 0) rc = ::posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, environ);
+  if (rc != 0) fail(command, "cannot be started: /bin/sh: " + error_text(rc));
+  return pid;
+}
+
+struct Output {
+  std::string out;
+  std::string err;  // its last kMaxStderr bytes
+};
+
+// Reads both pipes until both are closed, or throws once stdout passes kMaxStdout.
+Output collect(const std::string& command, const Fd& stdout_pipe, const Fd& stderr_pipe) {
+  Output output;
+  pollfd fds[2] = {{stdout_pipe.get(), POLLIN, 0}, {stderr_pipe.get(), POLLIN, 0}};
+  char buffer[16384];
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail(command, "cannot be read: poll: " + error_text(errno));
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        fds[i].fd = -1;  // poll skips a negative descriptor
+        continue;
+      }
+      std::string& sink = i == 0 ? output.out : output.err;
+      sink.append(buffer, static_cast<std::size_t>(n));
+      if (output.out.size() > kMaxStdout) fail(command, "printed more than " + std::to_string(kMaxStdout) + " bytes");
+      if (output.err.size() > kMaxStderr) output.err.erase(0, output.err.size() - kMaxStderr);
+    }
+  }
+  return output;
+}
+
+std::string last_line(std::string_view text) {
+  constexpr std::string_view kBlank = " \t\r\n";
+  const auto end = text.find_last_not_of(kBlank);
+  if (end == std::string_view::npos) return {};
+  text = text.substr(0, end + 1);
+  const auto start = text.find_last_of('\n');
+  text = text.substr(start == std::string_view::npos ? 0 : start + 1);
+  return std::string(text.substr(text.find_first_not_of(kBlank)));
+}
+
+std::string describe_failure(int status, std::string_view stderr_text) {
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  std::string what = "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (const auto line = last_line(stderr_text); !line.empty()) what += ": " + line;
+  return what;
+}
+
+}  // namespace
+
+Credentials parse_credential_process_output(std::string_view json, std::string_view command,
+                                            std::chrono::system_clock::time_point now) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto error = parser.parse(json.data(), json.size()).get(root))
+    fail(command, std::string("printed invalid JSON: ") + simdjson::error_message(error));
+  simdjson::dom::object doc;
+  if (root.get(doc) != simdjson::SUCCESS) fail(command, "printed JSON that is not an object");
+  std::int64_t version = 0;
+  if (doc.at_key("Version").get(version) != simdjson::SUCCESS || version != 1)
+    fail(command, "printed no \"Version\": 1 (the only version there is)");
+
+  Credentials credentials;
+  credentials.access_key_id = required_field(doc, "AccessKeyId", command);
+  credentials.secret_access_key = required_field(doc, "SecretAccessKey", command);
+  credentials.session_token = string_field(doc, "SessionToken", command).value_or("");
+  if (const auto expiration = string_field(doc, "Expiration", command)) {
+    credentials.expiration = parse_timestamp(*expiration);
+    if (!credentials.expiration)
+      fail(command, "printed an \"Expiration\" that is not an ISO 8601 time: \"" + std::string(*expiration) + "\"");
+    if (*credentials.expiration <= now)
+      fail(command, "returned credentials that expired at " + std::string(*expiration));
+  }
+  return credentials;
+}
+
+Credentials run_credential_process(const std::string& command) {
+  Pipe out = make_pipe(command);
+  Pipe err = make_pipe(command);
+  Child child(spawn_shell(command, out.write.get(), err.write.get()));
+  // Only the child may hold the write ends now, or the reads below never see the end of the output.
+  out.write.reset();
+  err.write.reset();
+  const Output output = collect(command, out.read, err.read);
+  const int status = child.wait();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail(command, describe_failure(status, output.err));
+  return parse_credential_process_output(output.out, command, Clock::now());
+}
+
+}  // namespace raws3::auth

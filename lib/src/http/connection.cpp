@@ -1,0 +1,120 @@
+#include "http/connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "raws3/error.hpp"
+
+namespace raws3::http {
+
+io::Task<void> Connection::send_request(const Request& request, BodySource* body) {
+  reusable_ = false;
+  saw_response_bytes_ = false;
+  const std::string head = serialize_head(request);
+  if (!body) {
+    co_await stream_->write_all(as_bytes(head));
+    co_return;
+  }
+  // The head rides with the first piece of the body: one send for small requests.
+  std::span<const std::byte> piece = co_await body->next();
+  co_await stream_->write_all(as_bytes(head), piece);
+  while (!(piece = co_await body->next()).empty()) co_await stream_->write_all(piece);
+}
+
+io::Task<const ResponseHead*> Connection::read_head(bool head_request) {
+  parser_.start(head_request);
+  for (;;) {
+    if (in_begin_ < in_end_) {
+      in_begin_ += parser_.parse_head(unread());
+      if (parser_.head_complete()) break;
+    }
+    in_begin_ = in_end_ = 0;
+    std::size_t n = co_await stream_->read_some(in_);
+    if (n == 0) {
+      throw NetworkError("connection closed by " + stream_->peer() +
+                         (saw_response_bytes_ ? " in the middle of the response headers"
+                                              : " before any response"));
+    }
+    saw_response_bytes_ = true;
+    in_end_ = n;
+  }
+  ++served_;
+  const ResponseHead& head = parser_.head();
+  if (parser_.message_complete()) reusable_ = head.keep_alive && in_begin_ == in_end_;
+  co_return &head;
+}
+
+io::Task<void> Connection::copy_into(BodySink& sink, std::span<const std::byte> bytes) {
+  while (!bytes.empty()) {
+    std::span<std::byte> dest = sink.buffer();
+    std::size_t n = std::min(dest.size(), bytes.size());
+    std::memcpy(dest.data(), bytes.data(), n);
+    bytes = bytes.subspan(n);
+    co_await sink.commit(n);
+  }
+}
+
+io::Task<void> Connection::read_body(BodySink& sink) {
+  const ResponseHead& head = parser_.head();
+  if (parser_.message_complete()) {
+    sink.expect(0);
+    co_await sink.finish();
+    co_return;
+  }
+  if (!parser_.body_needs_decoding()) {
+    const std::uint64_t length = *head.content_length;
+    std::uint64_t remaining = length;
+    sink.expect(length);
+    std::span<const std::byte> early = unread().first(std::size_t(std::min<std::uint64_t>(remaining, unread().size())));
+    in_begin_ += early.size();
+    remaining -= early.size();
+    co_await copy_into(sink, early);
+    while (remaining > 0) {
+      std::span<std::byte> dest = sink.buffer();
+      if (dest.size() > remaining) dest = dest.first(std::size_t(remaining));
+      std::size_t n = co_await stream_->read_some(dest);
+      if (n == 0)
+        throw NetworkError("connection closed by " + stream_->peer() + " after " +
+                           std::to_string(length - remaining) + " of " + std::to_string(length) +
+                           " body bytes");
+      remaining -= n;
+      co_await sink.commit(n);
+    }
+    // Bytes beyond Content-Length mean the server and we disagree on framing: never reuse.
+    reusable_ = head.keep_alive && in_begin_ == in_end_;
+  } else {
+    sink.expect(std::nullopt);
+    std::vector<std::span<const std::byte>> pieces;
+    for (;;) {
+      if (in_begin_ < in_end_) {
+        pieces.clear();
+        in_begin_ += parser_.parse_body(unread(), pieces);
+        for (std::span<const std::byte> piece : pieces) co_await copy_into(sink, piece);
+        if (parser_.message_complete()) break;
+      }
+      in_begin_ = in_end_ = 0;
+      std::size_t n = co_await stream_->read_some(in_);
+      if (n == 0) {
+        parser_.finish_at_eof();
+        break;
+      }
+      in_end_ = n;
+    }
+    reusable_ = head.keep_alive && head.chunked && in_begin_ == in_end_;
+  }
+  co_await sink.finish();
+}
+
+io::Task<void> Connection::skip_body(std::uint64_t limit) {
+  const ResponseHead& head = parser_.head();
+  if (parser_.message_complete()) co_return;
+  if (!head.content_length || *head.content_length > limit) {
+    reusable_ = false;
+    co_return;
+  }
+  DiscardSink discard;
+  co_await read_body(discard);
+}
+
+}  // namespace raws3::http

@@ -1,0 +1,68 @@
+// One persistent HTTP/1.1 connection: a request out, a response in, then maybe another.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "http/response_parser.hpp"
+#include "io/stream.hpp"
+
+namespace raws3::http {
+
+// Drops body bytes: for drained error bodies and for benchmarks that measure the transfer alone.
+class DiscardSink final : public BodySink {
+ public:
+  std::span<std::byte> buffer() override { return scratch_; }
+  io::Task<void> commit(std::size_t n) override {
+    received_ += n;
+    co_return;
+  }
+  std::uint64_t received() const noexcept { return received_; }
+
+ private:
+  std::array<std::byte, 64 * 1024> scratch_{};
+  std::uint64_t received_ = 0;
+};
+
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<io::Stream> stream) : stream_(std::move(stream)) {}
+
+  io::Task<void> send_request(const Request& request, BodySource* body);
+  // Reads up to the end of the header block. A reused connection the server had already closed fails
+  // here with no response byte seen: see saw_response_bytes().
+  io::Task<const ResponseHead*> read_head(bool head_request);
+  // Receives the body into sink; a Content-Length body goes straight into sink.buffer().
+  io::Task<void> read_body(BodySink& sink);
+  // Reads and drops a body of up to `limit` bytes so the connection can serve again; a larger one is
+  // left unread and the connection will be closed instead.
+  io::Task<void> skip_body(std::uint64_t limit);
+
+  // Keep-alive, and the last response read to its end: the connection may serve another request.
+  bool reusable() const noexcept { return reusable_; }
+  unsigned requests_served() const noexcept { return served_; }
+  bool saw_response_bytes() const noexcept { return saw_response_bytes_; }
+  io::Stream& stream() noexcept { return *stream_; }
+
+ private:
+  // Moves already-received body bytes into the sink.
+  io::Task<void> copy_into(BodySink& sink, std::span<const std::byte> bytes);
+  std::span<const std::byte> unread() const noexcept {
+    return {in_.data() + in_begin_, in_end_ - in_begin_};
+  }
+
+  std::unique_ptr<io::Stream> stream_;
+  ResponseParser parser_;
+  // Status line and headers land here; so may the first bytes of a body, which we then copy once.
+  std::array<std::byte, 16 * 1024> in_{};
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  bool reusable_ = false;
+  bool saw_response_bytes_ = false;
+  unsigned served_ = 0;
+};
+
+}  // namespace raws3::http

@@ -1,0 +1,117 @@
+#include "io/socket.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "io/stream.hpp"
+#include "raws3/error.hpp"
+
+namespace raws3::io {
+
+namespace {
+
+std::string address_text(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
+    std::string text = "[";
+    text.append(buf).append("]:").append(std::to_string(ntohs(in6->sin6_port)));
+    return text;
+  }
+  auto* in4 = reinterpret_cast<const sockaddr_in*>(sa);
+  inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof buf);
+  return std::string(buf) + ":" + std::to_string(ntohs(in4->sin_port));
+}
+
+}  // namespace
+
+std::vector<SocketAddress> resolve(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+  if (rc != 0) throw NetworkError("cannot resolve host '" + host + "': " + gai_strerror(rc));
+  std::vector<SocketAddress> out;
+  for (addrinfo* ai = found; ai; ai = ai->ai_next) {
+    SocketAddress a;
+    std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
+    a.length = ai->ai_addrlen;
+    a.text = address_text(ai->ai_addr);
+    out.push_back(std::move(a));
+  }
+  ::freeaddrinfo(found);
+  if (out.empty()) throw NetworkError("cannot resolve host '" + host + "': no addresses");
+  return out;
+}
+
+Task<int> connect_tcp(Loop& loop, const SocketAddress& address, Millis timeout) {
+  int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw NetworkError("socket(): " + std::string(std::strerror(errno)));
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int rc = co_await loop.connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length,
+                                 timeout);
+  if (rc < 0) {
+    ::close(fd);
+    if (rc == -ETIMEDOUT)
+      throw NetworkError("connect to " + address.text + ": timed out after " +
+                         std::to_string(timeout.count()) + " ms");
+    throw NetworkError("connect to " + address.text + ": " + std::strerror(-rc));
+  }
+  co_return fd;
+}
+
+Stream::Stream(Loop& loop, int fd, std::string peer, Millis idle_timeout)
+    : loop_(loop), fd_(fd), peer_(std::move(peer)), idle_timeout_(idle_timeout) {}
+
+Stream::~Stream() { ::close(fd_); }
+
+void Stream::fail(const char* what, int negative_errno) const {
+  if (negative_errno == -ETIMEDOUT)
+    throw NetworkError(std::string(what) + " " + peer_ + ": no progress for " +
+                       std::to_string(idle_timeout_.count()) + " ms (timeout)");
+  throw NetworkError(std::string(what) + " " + peer_ + ": " + std::strerror(-negative_errno));
+}
+
+Task<std::size_t> Stream::recv_raw(std::span<std::byte> dst) {
+  for (;;) {
+    int n = co_await loop_.recv(fd_, dst, idle_timeout_);
+    if (n >= 0) co_return std::size_t(n);
+    if (n != -EINTR && n != -EAGAIN) fail("receive from", n);
+  }
+}
+
+Task<void> Stream::send_raw(std::span<const std::byte> first, std::span<const std::byte> second) {
+  while (!first.empty() || !second.empty()) {
+    int n;
+    if (second.empty()) {
+      n = co_await loop_.send(fd_, first, idle_timeout_);
+    } else {
+      iovec iov[2] = {{const_cast<std::byte*>(first.data()), first.size()},
+                      {const_cast<std::byte*>(second.data()), second.size()}};
+      msghdr msg{};
+      msg.msg_iov = first.empty() ? iov + 1 : iov;
+      msg.msg_iovlen = first.empty() ? 1 : 2;
+      n = co_await loop_.sendmsg(fd_, &msg, idle_timeout_);
+    }
+    if (n < 0) {
+      if (n == -EINTR || n == -EAGAIN) continue;
+      fail("send to", n);
+    }
+    std::size_t sent = std::size_t(n);
+    std::size_t from_first = std::min(sent, first.size());
+    first = first.subspan(from_first);
+    second = second.subspan(sent - from_first);
+  }
+}
+
+}  // namespace raws3::io

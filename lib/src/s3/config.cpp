@@ -1,0 +1,83 @@
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "raws3/config.hpp"
+#include "raws3/error.hpp"
+
+namespace raws3 {
+
+std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return ConfigError(std::string(what) + ": '" + std::string(text) +
+                       "' is not a size (examples: 8388608, 64KiB, 8MiB, 1GiB)");
+  };
+  std::string s(text);
+  if (s.empty()) throw bad();
+  errno = 0;
+  char* end = nullptr;
+  double number = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end == s.c_str() || !(number >= 0) || !std::isfinite(number)) throw bad();
+  std::string unit(end);
+  for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
+  static const struct {
+    const char* suffixes[4];
+    double factor;
+  } units[] = {
+      {{"", "b", nullptr, nullptr}, 1.0},
+      {{"k", "kb", "kib", nullptr}, 1024.0},
+      {{"m", "mb", "mib", nullptr}, 1024.0 * 1024},
+      {{"g", "gb", "gib", nullptr}, 1024.0 * 1024 * 1024},
+      {{"t", "tb", "tib", nullptr}, 1024.0 * 1024 * 1024 * 1024},
+  };
+  for (const auto& u : units)
+    for (const char* suffix : u.suffixes)
+      if (suffix && unit == suffix) {
+        double bytes = std::round(number * u.factor);
+        if (bytes > 1.8e19) throw bad();
+        return std::uint64_t(bytes);
+      }
+  throw bad();
+}
+
+namespace {
+
+unsigned env_count(const char* name, unsigned fallback, unsigned minimum) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long n = std::strtoul(value, &end, 10);
+  if (errno != 0 || *end != '\0' || n < minimum || n > 1'000'000)
+    throw ConfigError(std::string(name) + ": '" + value + "' is not a whole number from " +
+                      std::to_string(minimum) + " to 1000000");
+  return unsigned(n);
+}
+
+std::uint64_t env_size(const char* name, std::uint64_t fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  std::uint64_t n = parse_byte_size(value, name);
+  if (n == 0) throw ConfigError(std::string(name) + ": must be more than 0 bytes");
+  return n;
+}
+
+}  // namespace
+
+Tuning Tuning::from_env() {
+  Tuning t;
+  t.threads = env_count("RAWS3_THREADS", t.threads, 0);
+  t.max_conns = env_count("RAWS3_MAX_CONNS", t.max_conns, 1);
+  t.get_part_size = env_size("RAWS3_GET_PART_SIZE", t.get_part_size);
+  t.get_threshold = env_size("RAWS3_GET_THRESHOLD", t.get_threshold);
+  t.get_inflight = env_count("RAWS3_GET_INFLIGHT", t.get_inflight, 1);
+  t.put_part_size = env_size("RAWS3_PUT_PART_SIZE", t.put_part_size);
+  t.put_inflight = env_count("RAWS3_PUT_INFLIGHT", t.put_inflight, 1);
+  t.max_attempts = env_count("RAWS3_MAX_ATTEMPTS", t.max_attempts, 1);
+  t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 1);
+  t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 1);
+  return t;
+}
+
+}  // namespace raws3

@@ -1,0 +1,43 @@
+// What every loop of a client shares, read-only once the client is built (the address book excepted,
+// which has its own lock): where to connect, as whom, and how.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http/pool.hpp"
+#include "http/url.hpp"
+#include "io/socket.hpp"
+#include "io/tls.hpp"
+#include "raws3/config.hpp"
+#include "raws3/credentials.hpp"
+
+namespace raws3::s3 {
+
+// Host names resolved once, off the loops, and shared by them (virtual-hosted buckets add hosts).
+class AddressBook {
+ public:
+  // The addresses of host, resolved on first use on a thread off the loop.
+  io::Task<std::shared_ptr<io::AddressRing>> resolve(io::Loop& loop, const std::string& host, std::uint16_t port);
+
+ private:
+  std::shared_ptr<io::AddressRing> find(const std::string& host) const;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<io::AddressRing>> rings_;
+};
+
+struct Endpoint {
+  http::Url url;
+  Addressing addressing = Addressing::Auto;
+  std::string region;
+  Credentials credentials;
+  http::PoolOptions pool;
+  unsigned max_attempts = 5;
+  std::unique_ptr<io::TlsContext> tls;  // null for plain HTTP
+  mutable AddressBook addresses;  // fills as hosts are first used
+};
+
+}  // namespace raws3::s3

@@ -1,0 +1,181 @@
+#include "s3/executor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "auth/uri_encode.hpp"
+#include "raws3/error.hpp"
+#include "s3/addressing.hpp"
+#include "s3/xml.hpp"
+
+namespace raws3::s3 {
+
+namespace {
+
+// The host a request connects to (and names in SNI): the endpoint's, or the bucket's own virtual host.
+std::string connect_host(const Endpoint& endpoint, const RequestTarget& target, const std::string& bucket) {
+  return target.host_header == endpoint.url.authority() ? endpoint.url.host : bucket + "." + endpoint.url.host;
+}
+
+// Error bodies are small XML documents; anything larger is not one we would read.
+constexpr std::size_t kMaxErrorBody = 1 << 20;
+// Bodies of failed answers up to this size are read and dropped so the connection serves again.
+constexpr std::uint64_t kDrainLimit = 64 * 1024;
+constexpr std::chrono::milliseconds kBackoffBase{100};
+constexpr std::chrono::milliseconds kBackoffCap{20'000};
+
+std::string status_code_name(int status) {
+  switch (status) {
+    case 301: return "PermanentRedirect";
+    case 307: return "TemporaryRedirect";
+    case 400: return "BadRequest";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 409: return "Conflict";
+    case 411: return "MissingContentLength";
+    case 412: return "PreconditionFailed";
+    case 416: return "InvalidRange";
+    case 500: return "InternalError";
+    case 501: return "NotImplemented";
+    case 503: return "ServiceUnavailable";
+    default: return "HTTP" + std::to_string(status);
+  }
+}
+
+bool is_transient(const S3Error& e) {
+  static const char* const codes[] = {"SlowDown", "InternalError", "RequestTimeout", "ServiceUnavailable",
+                                      "RequestTimeTooSkewed"};
+  const int status = e.http_status();
+  if (status == 500 || status == 502 || status == 503 || status == 504) return true;
+  return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return e.code() == c; });
+}
+
+// Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)).
+std::chrono::milliseconds backoff(unsigned attempt) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  auto ceiling = std::min<std::int64_t>(kBackoffCap.count(), kBackoffBase.count() << std::min(attempt, 16u));
+  return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(random));
+}
+
+}  // namespace
+
+std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query) {
+  std::string out;
+  for (const auto& [k, v] : query) {
+    if (!out.empty()) out += '&';
+    auth::uri_encode_append(out, k);
+    out += '=';
+    auth::uri_encode_append(out, v);
+  }
+  return out;
+}
+
+S3Error error_from_response(const http::ResponseHead& head, std::string_view body) {
+  const std::string* request_id = head.find("x-amz-request-id");
+  const std::string* bucket_region = head.find("x-amz-bucket-region");
+  std::string region = bucket_region ? *bucket_region : std::string();
+  if (auto info = parse_error(body)) {
+    if (!info->region.empty()) region = info->region;
+    std::string message = info->message;
+    if (!region.empty() && (info->code == "PermanentRedirect" || info->code == "AuthorizationHeaderMalformed"))
+      message += " (the bucket is in region " + region + ")";
+    return S3Error(head.status, info->code, message,
+                   !info->request_id.empty() ? info->request_id : (request_id ? *request_id : std::string()),
+                   region);
+  }
+  std::string message = head.reason.empty() ? "HTTP status " + std::to_string(head.status) : head.reason;
+  if (!region.empty() && head.status == 301) message += " (the bucket is in region " + region + ")";
+  return S3Error(head.status, status_code_name(head.status), message, request_id ? *request_id : std::string(),
+                 region);
+}
+
+io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink) {
+  const Endpoint& endpoint = context.endpoint();
+  const RequestTarget target = make_target(endpoint.url, endpoint.addressing, request.bucket, request.key);
+  const bool is_head = request.method == "HEAD";
+
+  auth::SignableRequest signable;
+  signable.method = request.method;
+  signable.path = target.path;
+  signable.query = request.query;
+  signable.headers.reserve(request.headers.size() + 6);
+  signable.headers.push_back({"Host", target.host_header});
+  for (const http::Header& h : request.headers) signable.headers.push_back({h.name, h.value});
+  if (request.body)
+    signable.headers.push_back({"Content-Length", std::to_string(request.body->size())});
+  else if (request.method == "PUT" || request.method == "POST")
+    signable.headers.push_back({"Content-Length", "0"});
+  auth::SigningParams params;
+  params.region = endpoint.region;
+  params.payload_hash = !request.payload_hash.empty() ? request.payload_hash
+                        : request.body                 ? std::string(auth::kUnsignedPayload)
+                                                       : std::string(auth::kEmptyPayloadSha256);
+  const bool anonymous = endpoint.credentials.empty();
+
+  std::string wire_target = target.path;
+  if (!request.query.empty()) wire_target += "?" + encode_query(request.query);
+  http::ConnectionPool& pool = *co_await context.pool_for(connect_host(endpoint, target, request.bucket));
+
+  bool fresh = false;
+  for (unsigned attempt = 1;; ++attempt) {
+    const bool last_attempt = attempt >= endpoint.max_attempts;
+    // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
+    auth::SignableRequest signed_request = signable;
+    if (!anonymous)
+      context.signer().sign(signed_request, endpoint.credentials, params, std::chrono::system_clock::now());
+    http::Request wire{request.method, wire_target, {}};
+    wire.headers.reserve(signed_request.headers.size());
+    for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});
+    if (request.body) request.body->rewind();
+
+    bool stale = false;
+    std::optional<S3Error> failure;
+    try {
+      http::PooledConnection connection = co_await pool.acquire(fresh);
+      const bool reused = connection->requests_served() > 0;
+      try {
+        co_await connection->send_request(wire, request.body);
+        const http::ResponseHead head = *co_await connection->read_head(is_head);
+        if (head.status >= 200 && head.status < 300) {
+          S3Response response{head, {}};
+          if (sink) {
+            co_await connection->read_body(*sink);
+          } else {
+            http::StringSink body(kMaxBufferedBody);
+            co_await connection->read_body(body);
+            response.body = body.take();
+          }
+          co_return response;
+        }
+        std::string error_body;
+        if (!is_head && head.content_length.value_or(0) <= kMaxErrorBody) {
+          http::StringSink body(kMaxErrorBody);
+          co_await connection->read_body(body);
+          error_body = body.take();
+        } else {
+          co_await connection->skip_body(kDrainLimit);
+        }
+        failure = error_from_response(head, error_body);
+      } catch (const NetworkError&) {
+        stale = reused && !connection->saw_response_bytes();
+        throw;
+      }
+    } catch (const NetworkError&) {
+      // A kept-alive connection the server had closed: nothing reached it, so any request may go again.
+      if (stale && !last_attempt) {
+        fresh = true;
+        continue;
+      }
+      // A sink already holds part of the body: only the caller can tell whether to start over.
+      if (last_attempt || !request.idempotent || sink) throw;
+    }
+    if (failure) {
+      if (last_attempt || !request.idempotent || !is_transient(*failure)) throw *failure;
+    }
+    co_await context.loop().sleep(backoff(attempt));
+  }
+}
+
+}  // namespace raws3::s3

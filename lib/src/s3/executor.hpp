@@ -1,0 +1,46 @@
+// One S3 request from description to answer: addressed, signed, sent over a pooled connection, and
+// retried when the failure is transient and the request may safely run again.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "io/task.hpp"
+#include "raws3/error.hpp"
+#include "s3/loop_context.hpp"
+
+namespace raws3::s3 {
+
+struct S3Request {
+  std::string method;
+  std::string bucket;  // empty: the service (ListBuckets)
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> query;  // decoded; encoded once, as signed
+  std::vector<http::Header> headers;                       // besides Host, Content-Length and x-amz-*
+  http::BodySource* body = nullptr;
+  std::string payload_hash;  // hex SHA-256 of the body; empty: UNSIGNED-PAYLOAD (or the empty hash)
+  bool idempotent = true;    // may be sent again after a failure that left its outcome unknown
+};
+
+struct S3Response {
+  http::ResponseHead head;
+  std::string body;  // when no sink took it
+};
+
+// Bodies we hold in memory (listings, error documents) stop here.
+inline constexpr std::size_t kMaxBufferedBody = 64 << 20;
+
+// Runs the request. A 2xx body goes to sink when one is given, else into S3Response::body; any other
+// status throws raws3::S3Error. Transport failures throw raws3::NetworkError once retries are spent.
+io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink = nullptr);
+
+// The error an answer carries: from its <Error> document, else from its status alone (HEAD has no body).
+S3Error error_from_response(const http::ResponseHead& head, std::string_view body);
+
+// The encoded query string, exactly as signed ("a=1&b=x%2Fy"); keys in the order given.
+std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query);
+
+}  // namespace raws3::s3

@@ -1,0 +1,40 @@
+// What one event loop owns for a client: its signer, its buffers and its connection pools.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "auth/sigv4.hpp"
+#include "io/buffer_pool.hpp"
+#include "s3/endpoint.hpp"
+
+namespace raws3::s3 {
+
+class LoopContext {
+ public:
+  // File I/O goes through this many buffers of this size per loop.
+  static constexpr std::size_t kFileBufferSize = 1 << 20;
+  static constexpr unsigned kFileBuffers = 8;
+
+  // Build it on the loop's own thread: the buffers are registered with that loop's ring.
+  LoopContext(io::Loop& loop, const Endpoint& endpoint)
+      : loop_(loop), endpoint_(endpoint), file_buffers_(loop, kFileBufferSize, kFileBuffers) {}
+
+  io::Loop& loop() noexcept { return loop_; }
+  const Endpoint& endpoint() const noexcept { return endpoint_; }
+  auth::Signer& signer() noexcept { return signer_; }
+  io::BufferPool& file_buffers() noexcept { return file_buffers_; }
+
+  // The pool for host, resolving the host on first use.
+  io::Task<http::ConnectionPool*> pool_for(const std::string& host);
+
+ private:
+  io::Loop& loop_;
+  const Endpoint& endpoint_;
+  auth::Signer signer_;
+  io::BufferPool file_buffers_;
+  std::map<std::string, std::unique_ptr<http::ConnectionPool>> pools_;
+};
+
+}  // namespace raws3::s3

@@ -1,0 +1,143 @@
+#include "s3/operations.hpp"
+
+#include <charconv>
+
+#include "auth/hash.hpp"
+#include "auth/uri_encode.hpp"
+#include "raws3/error.hpp"
+#include "s3/checksums.hpp"
+#include "s3/executor.hpp"
+#include "s3/xml.hpp"
+
+namespace raws3::s3 {
+
+// Every request is a named local, never a temporary inside a co_await expression: GCC 12 destroys such
+// temporaries wrongly (double free) or rejects braced literals in them.
+
+namespace {
+
+constexpr std::string_view kMetaPrefix = "x-amz-meta-";
+
+std::uint64_t parse_length(const std::string& text, const char* what) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw NetworkError(std::string("malformed ") + what + " header: '" + text + "'");
+  return n;
+}
+
+HeadResult head_result_from(const http::ResponseHead& head) {
+  HeadResult r;
+  if (const std::string* range = head.find("content-range")) {
+    // "bytes 0-9/1234": the object's size is after the slash.
+    auto slash = range->rfind('/');
+    if (slash != std::string::npos && range->compare(slash + 1, std::string::npos, "*") != 0)
+      r.size = parse_length(range->substr(slash + 1), "Content-Range");
+  } else if (head.content_length) {
+    r.size = *head.content_length;
+  } else if (const std::string* length = head.find("content-length")) {
+    r.size = parse_length(*length, "Content-Length");  // a HEAD answer: the parser skipped the body
+  }
+  if (const std::string* v = head.find("etag")) r.etag = *v;
+  if (const std::string* v = head.find("last-modified")) r.last_modified = *v;
+  if (const std::string* v = head.find("content-type")) r.content_type = *v;
+  for (const http::Header& h : head.headers)
+    if (h.name.starts_with(kMetaPrefix)) r.metadata.emplace(h.name.substr(kMetaPrefix.size()), h.value);
+  return r;
+}
+
+std::string payload_sha256(std::string_view body) { return auth::hex(auth::sha256(body)); }
+
+}  // namespace
+
+io::Task<std::vector<BucketInfo>> list_buckets(LoopContext& context) {
+  const S3Request request{.method = "GET"};
+  S3Response r = co_await execute(context, request);
+  co_return parse_list_buckets(r.body);
+}
+
+io::Task<void> create_bucket(LoopContext& context, std::string bucket) {
+  const std::string body = build_create_bucket_configuration(context.endpoint().region);
+  http::MemorySource source(http::as_bytes(body));
+  const S3Request request{.method = "PUT",
+                          .bucket = bucket,
+                          .body = body.empty() ? nullptr : &source,
+                          .payload_hash = payload_sha256(body)};
+  co_await execute(context, request);
+}
+
+io::Task<void> delete_bucket(LoopContext& context, std::string bucket) {
+  const S3Request request{.method = "DELETE", .bucket = bucket};
+  co_await execute(context, request);
+}
+
+io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key) {
+  const S3Request request{.method = "HEAD", .bucket = bucket, .key = key};
+  S3Response r = co_await execute(context, request);
+  co_return head_result_from(r.head);
+}
+
+io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
+                                std::optional<ByteRange> range, http::BodySink& sink) {
+  S3Request request{.method = "GET", .bucket = bucket, .key = key};
+  if (range) {
+    if (range->length == 0) throw ConfigError("a byte range must not be empty");
+    request.headers.push_back({"Range", "bytes=" + std::to_string(range->offset) + "-" +
+                                            std::to_string(range->offset + range->length - 1)});
+  }
+  S3Response r = co_await execute(context, request, &sink);
+  co_return head_result_from(r.head);
+}
+
+io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
+                                 http::BodySource& body, PutOptions options) {
+  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &body};
+  if (!options.content_type.empty()) request.headers.push_back({"Content-Type", options.content_type});
+  for (const auto& [name, value] : options.metadata)
+    request.headers.push_back({std::string(kMetaPrefix) + name, value});
+  S3Response r = co_await execute(context, request);
+  const std::string* etag = r.head.find("etag");
+  co_return etag ? *etag : std::string();
+}
+
+io::Task<void> delete_object(LoopContext& context, std::string bucket, std::string key) {
+  const S3Request request{.method = "DELETE", .bucket = bucket, .key = key};
+  co_await execute(context, request);
+}
+
+io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string bucket,
+                                             std::vector<std::string> keys) {
+  const std::string body = build_delete_objects(keys, /*quiet=*/false);
+  http::MemorySource source(http::as_bytes(body));
+  S3Request request{.method = "POST", .bucket = bucket, .body = &source, .payload_hash = payload_sha256(body)};
+  request.query.emplace_back("delete", "");
+  // S3 refuses DeleteObjects without a body checksum.
+  request.headers.push_back({"Content-MD5", content_md5(http::as_bytes(body))});
+  request.headers.push_back({"Content-Type", "application/xml"});
+  S3Response r = co_await execute(context, request);
+  co_return parse_delete_objects_result(r.body);
+}
+
+io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string bucket, ListOptions options) {
+  S3Request request{.method = "GET", .bucket = bucket};
+  request.query = {{"list-type", "2"}, {"encoding-type", "url"}, {"max-keys", std::to_string(options.max_keys)}};
+  if (!options.prefix.empty()) request.query.emplace_back("prefix", options.prefix);
+  if (!options.delimiter.empty()) request.query.emplace_back("delimiter", options.delimiter);
+  if (!options.continuation_token.empty()) request.query.emplace_back("continuation-token", options.continuation_token);
+  if (!options.start_after.empty()) request.query.emplace_back("start-after", options.start_after);
+  S3Response r = co_await execute(context, request);
+  co_return parse_list_objects_v2(r.body);
+}
+
+io::Task<std::string> copy_object(LoopContext& context, std::string src_bucket, std::string src_key,
+                                  std::string dst_bucket, std::string dst_key) {
+  std::string source = "/" + src_bucket + "/";
+  auth::uri_encode_append(source, src_key, /*keep_slash=*/true);
+  S3Request request{.method = "PUT", .bucket = dst_bucket, .key = dst_key};
+  request.headers.push_back({"x-amz-copy-source", source});
+  S3Response r = co_await execute(context, request);
+  // CopyObject may answer 200 and still fail: the reader throws the <Error> it finds.
+  co_return parse_copy_object_result(r.body).etag;
+}
+
+}  // namespace raws3::s3

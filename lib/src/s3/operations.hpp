@@ -1,0 +1,40 @@
+// The S3 operations, each a coroutine on one loop. Arguments are taken by value: a lazy coroutine
+// must own what it reads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "io/task.hpp"
+#include "raws3/client.hpp"
+#include "s3/loop_context.hpp"
+
+namespace raws3::s3 {
+
+// DeleteObjects takes at most this many keys per request.
+inline constexpr std::size_t kMaxDeleteBatch = 1000;
+
+io::Task<std::vector<BucketInfo>> list_buckets(LoopContext& context);
+io::Task<void> create_bucket(LoopContext& context, std::string bucket);
+io::Task<void> delete_bucket(LoopContext& context, std::string bucket);
+
+io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key);
+// The body goes to sink; returns what the response's headers say of the object.
+io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
+                                std::optional<ByteRange> range, http::BodySink& sink);
+// Returns the ETag.
+io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
+                                 http::BodySource& body, PutOptions options);
+io::Task<void> delete_object(LoopContext& context, std::string bucket, std::string key);
+// One request: at most kMaxDeleteBatch keys.
+io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string bucket,
+                                             std::vector<std::string> keys);
+io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string bucket, ListOptions options);
+// Returns the new object's ETag.
+io::Task<std::string> copy_object(LoopContext& context, std::string src_bucket, std::string src_key,
+                                  std::string dst_bucket, std::string dst_key);
+
+}  // namespace raws3::s3

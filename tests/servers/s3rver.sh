@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# s3rver (@20minutes/s3rver 5.0.0, a maintained fork that checks SigV4) on http://127.0.0.1:4580.
+#
+#   tests/servers/s3rver.sh start|stop|restart|status
+#
+# start is idempotent: a healthy running server is left alone. Each real start begins with an
+# empty data directory (on /dev/shm) holding one bucket. Credentials: S3RVER / S3RVER.
+# State: $RAWS3_TEST_STATE/s3rver/{pid,log,env} (default /tmp/raws3-test).
+#
+# Knobs: RAWS3_S3RVER_PORT (4580), RAWS3_S3RVER_BUCKET (raws3-test),
+#        RAWS3_S3RVER_DATA (/dev/shm/raws3-test-s3rver-$UID), RAWS3_NPM_PREFIX ($STATE/npm),
+#        RAWS3_S3RVER_VERBOSE=1 (log every request; slows it down).
+#
+# What it enforces (seen with boto3/curl): header and presigned SigV4 (wrong secret -> 403
+# SignatureDoesNotMatch); NOT enforced: unsigned (anonymous) requests are accepted, no 5 MiB
+# multipart minimum, multipart ETags lack the "-N" suffix.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+NAME=s3rver
+PORT=${RAWS3_S3RVER_PORT:-4580}
+BUCKET=${RAWS3_S3RVER_BUCKET:-raws3-test}
+DIR=$STATE_ROOT/$NAME
+# tmpfs: s3rver stores every object as a file plus metadata; keep that off the disk.
+DATA=${RAWS3_S3RVER_DATA:-/dev/shm/raws3-test-s3rver-$(id -u)}
+NPM_PREFIX=${RAWS3_NPM_PREFIX:-$STATE_ROOT/npm}
+PKG_DIR=$SERVERS_DIR/s3rver
+PATTERN="$PKG_DIR/run.js $PORT"   # how we recognise our process in /proc/PID/cmdline
+URL=http://127.0.0.1:$PORT
+
+running() { pid_matches "$DIR/pid" "$PATTERN" && http_answers "$URL/"; }
+
+install() {
+  # The lock file pins the whole dependency tree; reinstall when it changes.
+  if [ -f "$NPM_PREFIX/node_modules/@20minutes/s3rver/package.json" ] &&
+     cmp -s "$PKG_DIR/package-lock.json" "$NPM_PREFIX/package-lock.json"; then
+    return 0
+  fi
+  command -v node >/dev/null || apt_install nodejs
+  # Debian ships npm separately from nodejs (NodeSource's nodejs bundles it and conflicts with
+  # Debian's npm package, so only ask apt for npm when there is none).
+  command -v npm >/dev/null || apt_install npm
+  local t0
+  t0=$(now_ms)
+  mkdir -p "$NPM_PREFIX"
+  cp "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" "$NPM_PREFIX/"
+  # engines says node >= 24, but it runs on Node 18/20: don't let engine-strict configs refuse.
+  (cd "$NPM_PREFIX" && npm ci --no-audit --no-fund --engine-strict=false --loglevel=error >&2) ||
+    die "npm ci failed in $NPM_PREFIX"
+  log "installed @20minutes/s3rver into $NPM_PREFIX in $(( $(now_ms) - t0 )) ms"
+}
+
+start() {
+  lock_state "$DIR"
+  if running; then
+    log "already running (pid $(cat "$DIR/pid")): $URL"
+    [ -f "$DIR/env" ] || write_envfile
+    return 0
+  fi
+  stop_locked
+  install
+  port_busy "$PORT" && die "port $PORT is in use by another program"
+  local t0
+  t0=$(now_ms)
+  rm -rf "$DATA"
+  mkdir -p "$DATA"
+  : >"$DIR/log"
+  # --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens with DES, which
+  # OpenSSL 3 only has in the legacy provider (without it, paginated listings fail with 500).
+  # NODE_PATH: run.js lives in the source tree, its modules in the npm prefix.
+  NODE_PATH=$NPM_PREFIX/node_modules NODE_OPTIONS=--openssl-legacy-provider \
+    spawn "$DIR/pid" "$DIR/log" node "$PKG_DIR/run.js" "$PORT" "$DATA" "$BUCKET" "${RAWS3_S3RVER_VERBOSE:-0}"
+  if ! wait_until 30 running; then
+    cat "$DIR/log" >&2
+    stop_locked
+    die "s3rver did not answer on $URL"
+  fi
+  write_envfile
+  refresh_tls_env "$NAME"
+  log "up in $(( $(now_ms) - t0 )) ms: $URL pid $(cat "$DIR/pid") bucket $BUCKET"
+}
+
+write_envfile() {
+  write_env "$DIR/env" S3_ENDPOINT="$URL" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+    AWS_DEFAULT_REGION=us-east-1 S3_BUCKET="$BUCKET"
+}
+
+stop_locked() {
+  rm -f "$DIR/env"
+  drop_tls_env "$NAME"
+  stop_pidfile "$DIR/pid" "$PATTERN" 10
+  rm -rf "$DATA"
+}
+
+stop() {
+  lock_state "$DIR"
+  stop_locked
+  log "stopped"
+}
+
+status() {
+  if running; then
+    echo "$NAME: up $URL pid $(cat "$DIR/pid") rss $(( $(rss_kb "$(cat "$DIR/pid")") / 1024 )) MiB"
+  else
+    echo "$NAME: down"
+    return 1
+  fi
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,462 @@
+// Credentials, region and endpoint resolution: the profile file parser, credential_process and the chain.
+// Every test runs against files under its own temporary directory and an injected environment.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "auth/credential_chain.hpp"
+#include "auth/credential_process.hpp"
+#include "auth/profile_file.hpp"
+#include "raws3/error.hpp"
+
+using namespace raws3;
+using namespace raws3::auth;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+
+namespace {
+
+class TempHome {
+ public:
+  TempHome() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "raws3-creds-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+    std::filesystem::create_directory(path_ / ".aws");
+    env_["HOME"] = path_.string();
+  }
+  TempHome(const TempHome&) = delete;
+  TempHome& operator=(const TempHome&) = delete;
+  ~TempHome() { std::filesystem::remove_all(path_); }
+
+  std::string write(const std::string& relative, const std::string& text) const {
+    const auto file = path_ / relative;
+    std::ofstream(file, std::ios::binary) << text;
+    return file.string();
+  }
+  std::string credentials(const std::string& text) const { return write(".aws/credentials", text); }
+  std::string config(const std::string& text) const { return write(".aws/config", text); }
+  std::string path(const std::string& relative) const { return (path_ / relative).string(); }
+
+  void set(const std::string& name, const std::string& value) { env_[name] = value; }
+  EnvLookup env() const {
+    return [vars = env_](std::string_view name) -> std::optional<std::string> {
+      const auto it = vars.find(std::string(name));
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::map<std::string, std::string> env_;
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("no raws3::ConfigError");
+  return {};
+}
+
+const auto kNow = std::chrono::sys_days{std::chrono::year{2025} / 6 / 1} + std::chrono::hours(12);
+
+}  // namespace
+
+// --- The INI parser ---------------------------------------------------------------------------------------
+
+TEST_CASE("profile file: sections, keys, whitespace and empty values", "[credentials]") {
+  const auto file = parse_profile_file(
+      "[default]\n"
+      "  aws_access_key_id=AKID  \n"
+      "Region\t =   eu-west-1\r\n"
+      "empty =\n"
+      "colon: yes\n"
+      "[profile   prod]\n"
+      "value = a=b\n",
+      "test");
+  REQUIRE(file.sections.size() == 2);
+  const auto& def = file.sections.at("default").values;
+  CHECK(def.at("aws_access_key_id") == "AKID");
+  CHECK(def.at("region") == "eu-west-1");  // configparser lower-cases keys
+  CHECK(def.at("empty").empty());
+  CHECK(def.at("colon") == "yes");
+  CHECK(file.sections.at("profile prod").values.at("value") == "a=b");
+}
+
+TEST_CASE("profile file: full-line and inline comments", "[credentials]") {
+  const auto file = parse_profile_file(
+      "# comment\n"
+      "; comment\n"
+      "[default] ; after a section\n"
+      "   # indented comment\n"
+      "region = us-west-2 # inline\n"
+      "output = json;not a comment\n"
+      "url = http://h/#frag\n"
+      "cmd = echo a\t; inline after a tab\n",
+      "test");
+  const auto& def = file.sections.at("default").values;
+  CHECK(def.size() == 4);
+  CHECK(def.at("region") == "us-west-2");
+  CHECK(def.at("output") == "json;not a comment");
+  CHECK(def.at("url") == "http://h/#frag");
+  CHECK(def.at("cmd") == "echo a");
+}
+
+TEST_CASE("profile file: nested sub-sections and continued values", "[credentials]") {
+  const auto file = parse_profile_file(
+      "[default]\n"
+      "s3 =\n"
+      "  endpoint_url = http://127.0.0.1:9000 # local\n"
+      "\n"
+      "  # comment inside\n"
+      "  Addressing_Style = path\n"
+      "long = first\n"
+      "  second\n"
+      "after = x\n",
+      "test");
+  const auto& section = file.sections.at("default");
+  CHECK_FALSE(section.values.contains("s3"));
+  const auto& s3 = section.subsections.at("s3");
+  CHECK(s3.at("endpoint_url") == "http://127.0.0.1:9000");
+  CHECK(s3.at("Addressing_Style") == "path");  // botocore keeps nested keys as written
+  CHECK(section.values.at("long") == "first\nsecond");
+  CHECK(section.values.at("after") == "x");
+}
+
+TEST_CASE("profile file: malformed lines name the file and the line", "[credentials]") {
+  const auto broken = [](const std::string& text) {
+    return error_of([&] { parse_profile_file(text, "/home/u/.aws/config"); });
+  };
+  CHECK_THAT(broken("[default]\nregion = x\n\n# c\nthis is not a key\n"),
+             Equals(R"(/home/u/.aws/config:5: expected "key = value" or "[section]")"));
+  CHECK_THAT(broken("[default]\nregion = x\n[profile broken\n"), Contains("/home/u/.aws/config:3: "));
+  CHECK_THAT(broken("[default\n"), Contains(":1: expected \"]\""));
+  CHECK_THAT(broken("region = x\n"), Contains(":1: expected a \"[section]\""));
+  CHECK_THAT(broken("[default]\n= x\n"), Contains(":2: missing key"));
+  CHECK_THAT(broken("[]\n"), Contains(":1: empty section name"));
+  CHECK_THAT(broken("[default]\n[default]\n"), Contains(":2: duplicate section [default]"));
+  CHECK_THAT(broken("[default]\nA = 1\na = 2\n"), Contains(":3: duplicate key \"a\""));
+  CHECK_THAT(broken("[default]\ns3 =\n  no equals sign\n"), Contains(":3: expected \"key = value\" in the \"s3\""));
+  CHECK_THAT(broken("[a] b\n"), Contains(":1: unexpected text"));
+}
+
+TEST_CASE("profile file: a missing file is skipped, a directory is an error", "[credentials]") {
+  TempHome home;
+  CHECK_FALSE(load_profile_file(home.path("nope")).has_value());
+  CHECK_FALSE(load_profile_file(home.path("nope/deeper")).has_value());
+  CHECK_THAT(error_of([&] { load_profile_file(home.path(".aws")); }), Contains("cannot read"));
+  const auto loaded = load_profile_file(home.config("[default]\nregion = x\n"));
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->sections.at("default").values.at("region") == "x");
+}
+
+// --- credential_process output -----------------------------------------------------------------------------
+
+TEST_CASE("credential_process output: fields and expiration", "[credentials]") {
+  const auto creds = parse_credential_process_output(
+      R"({"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "SECRET", "SessionToken": "TOKEN",
+          "Expiration": "2025-06-01T13:00:00Z"})",
+      "helper", kNow);
+  CHECK(creds.access_key_id == "AKID");
+  CHECK(creds.secret_access_key == "SECRET");
+  CHECK(creds.session_token == "TOKEN");
+  REQUIRE(creds.expiration.has_value());
+  CHECK(*creds.expiration == kNow + std::chrono::hours(1));
+
+  const auto long_term = parse_credential_process_output(
+      R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","SessionToken":null})", "helper", kNow);
+  CHECK(long_term.session_token.empty());
+  CHECK_FALSE(long_term.expiration.has_value());
+}
+
+TEST_CASE("credential_process output: ISO 8601 variants", "[credentials]") {
+  const auto expiry = [](const std::string& text) {
+    return *parse_credential_process_output(
+                R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":")" + text + "\"}", "h", kNow)
+                .expiration;
+  };
+  const auto at_13 = kNow + std::chrono::hours(1);
+  CHECK(expiry("2025-06-01T13:00:00.250Z") == at_13 + std::chrono::milliseconds(250));
+  CHECK(expiry("2025-06-01T15:00:00+02:00") == at_13);
+  CHECK(expiry("2025-06-01T10:30:00-0230") == at_13);
+  CHECK(expiry("2025-06-01t13:00:00z") == at_13);
+  CHECK(expiry("9999-12-31T23:59:59Z") == std::chrono::system_clock::time_point::max());
+}
+
+TEST_CASE("credential_process output: errors name the command", "[credentials]") {
+  const auto rejected = [](const std::string& json) {
+    return error_of([&] { parse_credential_process_output(json, "my-helper --x", kNow); });
+  };
+  CHECK_THAT(rejected("{not json"), Contains("credential_process \"my-helper --x\" printed invalid JSON"));
+  CHECK_THAT(rejected("[1]"), Contains("not an object"));
+  CHECK_THAT(rejected(R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"})"), Contains("\"Version\": 1"));
+  CHECK_THAT(rejected(R"({"AccessKeyId":"A","SecretAccessKey":"S"})"), Contains("\"Version\": 1"));
+  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A"})"), Contains("printed no \"SecretAccessKey\""));
+  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":7,"SecretAccessKey":"S"})"),
+             Contains("\"AccessKeyId\" that is not a string"));
+  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"})"),
+             Contains("not an ISO 8601 time: \"tomorrow\""));
+  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-02-30T00:00:00Z"})"),
+             Contains("not an ISO 8601 time"));
+  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-06-01T12:00:00Z"})"),
+             Equals("credential_process \"my-helper --x\" returned credentials that expired at 2025-06-01T12:00:00Z"));
+}
+
+// --- credential_process, run for real -------------------------------------------------------------------
+
+TEST_CASE("credential_process: a shell command's JSON, expiring in the future", "[credentials]") {
+  TempHome home;
+  const auto json = home.write(
+      "creds.json",
+      R"({"Version":1,"AccessKeyId":"PROCKEY","SecretAccessKey":"PROCSECRET","SessionToken":"PROCTOKEN",)"
+      R"("Expiration":"2999-01-01T00:00:00Z"})");
+  const auto creds = run_credential_process("echo noise >&2; cat '" + json + "'");
+  CHECK(creds.access_key_id == "PROCKEY");
+  CHECK(creds.secret_access_key == "PROCSECRET");
+  CHECK(creds.session_token == "PROCTOKEN");
+  CHECK(creds.expiration.has_value());
+}
+
+TEST_CASE("credential_process: expired credentials, a failing command, a killed one", "[credentials]") {
+  TempHome home;
+  const auto json = home.write(
+      "creds.json", R"({"Version":1,"AccessKeyId":"K","SecretAccessKey":"S","Expiration":"2001-01-01T00:00:00Z"})");
+  CHECK_THAT(error_of([&] { run_credential_process("cat '" + json + "'"); }),
+             Contains("returned credentials that expired at 2001-01-01T00:00:00Z"));
+  CHECK_THAT(error_of([] { run_credential_process("echo first >&2; echo 'token expired' >&2; exit 3"); }),
+             Equals("credential_process \"echo first >&2; echo 'token expired' >&2; exit 3\" exited with status 3: "
+                    "token expired"));
+  CHECK_THAT(error_of([] { run_credential_process("kill -9 $$"); }), Contains("was killed by signal 9"));
+  CHECK_THAT(error_of([] { run_credential_process("echo nope"); }), Contains("\"echo nope\" printed invalid JSON"));
+  CHECK_THAT(error_of([] { run_credential_process("read line; echo \"$line\""); }), Contains("printed invalid JSON"));
+}
+
+// --- The chain ------------------------------------------------------------------------------------------
+
+TEST_CASE("chain: default profile from the credentials file, region from the config file", "[credentials]") {
+  TempHome home;
+  const auto credentials_path = home.credentials(
+      "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\naws_session_token = FILETOKEN\n");
+  home.config("[default]\nregion = eu-central-1\n");
+  const auto settings = resolve_settings({}, home.env());
+  CHECK(settings.credentials.access_key_id == "FILEKEY");
+  CHECK(settings.credentials.secret_access_key == "FILESECRET");
+  CHECK(settings.credentials.session_token == "FILETOKEN");
+  CHECK(settings.credentials_source == credentials_path + " [default]");
+  CHECK(settings.region == "eu-central-1");
+  CHECK(settings.endpoint_url.empty());
+  CHECK(settings.profile == "default");
+}
+
+TEST_CASE("chain: named profiles are [profile x] in config and [x] in credentials", "[credentials]") {
+  TempHome home;
+  home.credentials("[default]\naws_access_key_id = D\naws_secret_access_key = D\n"
+                   "[prod]\naws_access_key_id = PRODKEY\naws_secret_access_key = PRODSECRET\n");
+  const auto config_path = home.config(
+      "[default]\nregion = us-west-1\n"
+      "[prod]\nregion = ignored-not-a-profile\n"
+      "[profile prod]\nregion = ap-south-1\n"
+      "[profile onlyconfig]\naws_access_key_id = CFGKEY\naws_secret_access_key = CFGSECRET\n");
+
+  ResolveRequest request;
+  request.profile = "prod";
+  auto settings = resolve_settings(request, home.env());
+  CHECK(settings.credentials.access_key_id == "PRODKEY");
+  CHECK(settings.region == "ap-south-1");
+  CHECK(settings.profile == "prod");
+
+  request.profile = "onlyconfig";
+  settings = resolve_settings(request, home.env());
+  CHECK(settings.credentials.access_key_id == "CFGKEY");
+  CHECK(settings.credentials_source == config_path + " [profile onlyconfig]");
+  CHECK(settings.region == "us-east-1");
+}
+
+TEST_CASE("chain: the credentials file wins over the config file for the same key", "[credentials]") {
+  TempHome home;
+  home.credentials("[default]\naws_access_key_id = K\naws_secret_access_key = S\nregion = eu-north-1\n");
+  home.config("[profile default]\nregion = us-west-2\n[default]\nregion = ignored\n");
+  CHECK(resolve_region_and_endpoint({}, home.env()).region == "eu-north-1");
+}
+
+TEST_CASE("chain: AWS_PROFILE, and --profile over AWS_PROFILE", "[credentials]") {
+  TempHome home;
+  home.credentials("[a]\naws_access_key_id = AKEY\naws_secret_access_key = S\n"
+                   "[b]\naws_access_key_id = BKEY\naws_secret_access_key = S\n");
+  home.set("AWS_PROFILE", "a");
+  CHECK(resolve_credentials({}, home.env()).credentials.access_key_id == "AKEY");
+  ResolveRequest request;
+  request.profile = "b";
+  CHECK(resolve_credentials(request, home.env()).credentials.access_key_id == "BKEY");
+}
+
+TEST_CASE("chain: a profile asked for by name must exist", "[credentials]") {
+  TempHome home;
+  const auto credentials_path = home.credentials("[default]\naws_access_key_id = K\naws_secret_access_key = S\n");
+  home.set("AWS_PROFILE", "missing");
+  CHECK_THAT(error_of([&] { resolve_settings({}, home.env()); }),
+             Equals("profile \"missing\" not found: looked in " + credentials_path + " [missing] (no such section), " +
+                    home.path(".aws/config") + " [profile missing] (file not found)"));
+}
+
+TEST_CASE("chain: environment over files, explicit over environment", "[credentials]") {
+  TempHome home;
+  home.credentials("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n");
+  home.set("AWS_ACCESS_KEY_ID", "ENVKEY");
+  home.set("AWS_SECRET_ACCESS_KEY", "ENVSECRET");
+  home.set("AWS_SESSION_TOKEN", "ENVTOKEN");
+  auto resolved = resolve_credentials({}, home.env());
+  CHECK(resolved.credentials.access_key_id == "ENVKEY");
+  CHECK(resolved.credentials.session_token == "ENVTOKEN");
+  CHECK(resolved.source == "environment");
+
+  ResolveRequest request;
+  request.explicit_credentials = Credentials{"EXPKEY", "EXPSECRET", "", std::nullopt};
+  resolved = resolve_credentials(request, home.env());
+  CHECK(resolved.credentials.access_key_id == "EXPKEY");
+  CHECK(resolved.credentials.session_token.empty());
+  CHECK(resolved.source == "explicit options");
+
+  request.explicit_credentials = Credentials{"EXPKEY", "", "", std::nullopt};
+  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }), Contains("explicit credentials need both"));
+
+  SECTION("--profile passes over the environment's keys, as aws --profile does") {
+    ResolveRequest by_name;
+    by_name.profile = "default";
+    CHECK(resolve_credentials(by_name, home.env()).credentials.access_key_id == "FILEKEY");
+  }
+  SECTION("an access key without a secret in the environment") {
+    home.set("AWS_SECRET_ACCESS_KEY", "");
+    CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }),
+               Equals("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
+  }
+}
+
+TEST_CASE("chain: aws_access_key_id without aws_secret_access_key names file and profile", "[credentials]") {
+  TempHome home;
+  const auto credentials_path = home.credentials("[dev]\naws_access_key_id = K\n");
+  ResolveRequest request;
+  request.profile = "dev";
+  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+             Equals(credentials_path + " [dev]: aws_access_key_id without aws_secret_access_key"));
+}
+
+TEST_CASE("chain: a broken file is reported with its line", "[credentials]") {
+  TempHome home;
+  const auto config_path = home.config("[default]\nregion = x\n[profile dev\n");
+  CHECK_THAT(error_of([&] { resolve_region_and_endpoint({}, home.env()); }), Contains(config_path + ":3: "));
+}
+
+TEST_CASE("chain: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", "[credentials]") {
+  TempHome home;
+  home.credentials("[default]\naws_access_key_id = HOMEKEY\naws_secret_access_key = S\n");
+  const auto other_credentials = home.write("other-credentials", "[default]\naws_access_key_id = OTHERKEY\n"
+                                                                 "aws_secret_access_key = S\n");
+  home.write("other-config", "[default]\nregion = sa-east-1\n");
+  home.set("AWS_SHARED_CREDENTIALS_FILE", other_credentials);
+  home.set("AWS_CONFIG_FILE", "~/other-config");
+  const auto settings = resolve_settings({}, home.env());
+  CHECK(settings.credentials.access_key_id == "OTHERKEY");
+  CHECK(settings.region == "sa-east-1");
+}
+
+TEST_CASE("chain: region order", "[credentials]") {
+  TempHome home;
+  home.config("[default]\nregion = from-profile\n");
+  ResolveRequest request;
+  const auto region = [&] { return resolve_region_and_endpoint(request, home.env()).region; };
+  CHECK(region() == "from-profile");
+  home.set("AWS_DEFAULT_REGION", "from-default-region");
+  CHECK(region() == "from-default-region");
+  home.set("AWS_REGION", "from-region");
+  CHECK(region() == "from-region");
+  request.region = "explicit-1";
+  CHECK(region() == "explicit-1");
+
+  TempHome bare;
+  CHECK(resolve_region_and_endpoint({}, bare.env()).region == "us-east-1");
+
+  request.region = "us-east-1.evil.example/";
+  CHECK_THAT(error_of([&] { region(); }), Equals("invalid region \"us-east-1.evil.example/\" (from explicit options)"));
+}
+
+TEST_CASE("chain: endpoint_url order, flat and nested", "[credentials]") {
+  TempHome home;
+  ResolveRequest request;
+  const auto endpoint = [&] { return resolve_region_and_endpoint(request, home.env()).endpoint_url; };
+
+  home.config("[default]\nendpoint_url = http://flat:1\n");
+  CHECK(endpoint() == "http://flat:1");
+  home.config("[default]\nendpoint_url = http://flat:1\ns3 =\n  endpoint_url = http://nested:2\n");
+  CHECK(endpoint() == "http://nested:2");
+  home.config("[default]\nendpoint_url = http://flat:1\nservices = local\n"
+              "[services local]\ns3 =\n  endpoint_url = http://services:3\n");
+  CHECK(endpoint() == "http://services:3");
+  home.set("AWS_ENDPOINT_URL", "http://env-global:4");
+  CHECK(endpoint() == "http://env-global:4");
+  home.set("AWS_ENDPOINT_URL_S3", "http://env-s3:5");
+  CHECK(endpoint() == "http://env-s3:5");
+  request.endpoint_url = "http://explicit:6";
+  CHECK(endpoint() == "http://explicit:6");
+
+  TempHome broken;
+  const auto config_path = broken.config("[default]\nservices = nowhere\n");
+  CHECK_THAT(error_of([&] { resolve_region_and_endpoint({}, broken.env()); }),
+             Equals(config_path + " [default]: services = nowhere, but " + config_path +
+                    " has no [services nowhere] section"));
+}
+
+TEST_CASE("chain: credential_process from the profile", "[credentials]") {
+  TempHome home;
+  const auto json = home.write(
+      "creds.json",
+      R"({"Version":1,"AccessKeyId":"PROCKEY","SecretAccessKey":"S","Expiration":"2999-12-31T23:59:59Z"})");
+  const auto config_path = home.config("[profile tool]\ncredential_process = cat " + json + "  # the helper\n");
+  ResolveRequest request;
+  request.profile = "tool";
+  const auto resolved = resolve_credentials(request, home.env());
+  CHECK(resolved.credentials.access_key_id == "PROCKEY");
+  CHECK(resolved.credentials.expiration.has_value());
+  CHECK(resolved.source == config_path + " [profile tool] (credential_process)");
+
+  SECTION("static keys come first") {
+    home.credentials("[tool]\naws_access_key_id = STATIC\naws_secret_access_key = S\n");
+    CHECK(resolve_credentials(request, home.env()).credentials.access_key_id == "STATIC");
+  }
+  SECTION("a failing process is an error, not a fall-through") {
+    home.config("[profile tool]\ncredential_process = exit 7\n");
+    CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+               Equals("credential_process \"exit 7\" exited with status 7"));
+  }
+}
+
+TEST_CASE("chain: no credentials names every place looked in", "[credentials]") {
+  TempHome home;
+  const auto credentials_path = home.path(".aws/credentials");
+  const auto config_path = home.config("[default]\nregion = eu-west-3\n");
+  CHECK_THAT(error_of([&] { resolve_settings({}, home.env()); }),
+             Equals("no AWS credentials found: looked in explicit options, environment "
+                    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), " +
+                    credentials_path + " [default] (file not found), " + config_path +
+                    " [default] (no aws_access_key_id or credential_process)"));
+  // Without credentials the region is still there for the caller to report.
+  CHECK(resolve_region_and_endpoint({}, home.env()).region == "eu-west-3");
+
+  home.credentials("[other]\n");
+  ResolveRequest request;
+  request.profile = "dev";
+  home.config("[profile dev]\nregion = eu-west-3\n");
+  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+             Equals("no AWS credentials found: looked in explicit options, " + credentials_path +
+                    " [dev] (no such section), " + config_path +
+                    " [profile dev] (no aws_access_key_id or credential_process)"));
+}

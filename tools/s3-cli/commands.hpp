@@ -1,0 +1,43 @@
+// The commands of s3-cli. Each returns the process exit code; failures it can attribute to one object are
+// reported by it, anything else propagates to main.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "context.hpp"
+#include "raws3/types.hpp"
+
+namespace s3cli {
+
+struct TargetArgs {
+  std::string url;
+  bool recursive = false;
+};
+
+struct TransferArgs {
+  std::string source;
+  std::string destination;
+  bool recursive = false;
+};
+
+struct PresignArgs {
+  std::string url;
+  unsigned expires = 3600;
+};
+
+int run_ls(Context& ctx, const TargetArgs& args);  // empty url: the buckets
+int run_stat(Context& ctx, const TargetArgs& args);
+int run_mb(Context& ctx, const TargetArgs& args);
+int run_rb(Context& ctx, const TargetArgs& args);
+int run_rm(Context& ctx, const TargetArgs& args);
+int run_get(Context& ctx, const TransferArgs& args);  // cat is get to "-"
+int run_put(Context& ctx, const TransferArgs& args);
+int run_cp(Context& ctx, const TransferArgs& args);
+int run_presign(Context& ctx, const PresignArgs& args);
+
+// Every page of a listing, following continuation tokens.
+void for_each_page(raws3::Client& client, const std::string& bucket, raws3::ListOptions options,
+                   const std::function<void(const raws3::ListObjectsPage&)>& visit);
+
+}  // namespace s3cli

@@ -1,0 +1,85 @@
+#include "context.hpp"
+
+#include "output.hpp"
+#include "progress.hpp"
+
+namespace s3cli {
+namespace {
+
+raws3::Addressing addressing_from(std::string_view name) {
+  if (name == "path") return raws3::Addressing::Path;
+  if (name == "virtual") return raws3::Addressing::Virtual;
+  return raws3::Addressing::Auto;  // CLI11 admits only these three names
+}
+
+// Server messages may hold newlines; the error report must stay one line.
+std::string one_line(std::string_view text) {
+  std::string line(text);
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return line;
+}
+
+}  // namespace
+
+raws3::Config make_config(const GlobalOptions& options) {
+  raws3::Config config;
+  config.endpoint_url = options.endpoint_url;
+  config.region = options.region;
+  config.profile = options.profile;
+  config.addressing = addressing_from(options.addressing);
+  config.ca_bundle = options.ca_bundle;
+  config.verify_tls = !options.no_verify_ssl;
+  if (options.no_verify_ssl) {
+    Console::instance().err("s3-cli: warning: --no-verify-ssl: TLS certificates are not verified");
+  }
+  auto& tuning = config.tuning;
+  if (options.threads) tuning.threads = *options.threads;
+  if (options.max_conns) tuning.max_conns = *options.max_conns;
+  if (options.part_size) {
+    tuning.get_part_size = tuning.put_part_size = raws3::parse_byte_size(*options.part_size, "--part-size");
+  }
+  if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
+  return config;
+}
+
+int exit_code_of(const std::exception& e) noexcept {
+  return dynamic_cast<const UsageError*>(&e) != nullptr ? kUsage : kFailure;
+}
+
+void report_error(std::string_view command, std::string_view target, std::string_view cause) {
+  std::string line = "s3-cli: ";
+  line += command;
+  if (!target.empty()) {
+    line += ' ';
+    line += target;
+  }
+  line += ": ";
+  line += cause;
+  Console::instance().err(one_line(line));
+}
+
+void report_error(std::string_view command, std::string_view target, const std::exception& e) {
+  const auto* s3 = dynamic_cast<const raws3::S3Error*>(&e);
+  if (s3 == nullptr) return report_error(command, target, e.what());
+  std::string cause = s3->code() + " (HTTP " + std::to_string(s3->http_status()) + ")";
+  if (!s3->message().empty()) cause += ": " + s3->message();
+  report_error(command, target, cause);
+}
+
+Context::Context(std::string command, GlobalOptions options)
+    : command_(std::move(command)), options_(std::move(options)), config_(make_config(options_)) {}
+
+Context::~Context() = default;
+
+raws3::Client& Context::client() {
+  if (!client_) client_ = std::make_unique<raws3::Client>(config_);
+  return *client_;
+}
+
+bool Context::progress_enabled(bool data_to_stdout) const {
+  return progress_allowed(options_.quiet || options_.no_progress, data_to_stdout);
+}
+
+}  // namespace s3cli

@@ -1,0 +1,80 @@
+// What every command gets: the global options, the client built from them, and the one way a failure is
+// reported and turned into an exit code.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "raws3/client.hpp"
+#include "raws3/config.hpp"
+
+namespace s3cli {
+
+enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2 };
+
+// A mistake in the command line that CLI11 cannot see: a malformed URL, a location of the wrong kind.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct GlobalOptions {
+  std::string endpoint_url;
+  std::string region;
+  std::string profile;
+  std::string addressing = "auto";
+  std::string ca_bundle;
+  bool no_verify_ssl = false;
+  bool json = false;
+  bool quiet = false;
+  bool no_progress = false;
+  std::optional<unsigned> threads;
+  std::optional<unsigned> max_conns;
+  std::optional<std::string> part_size;
+  std::optional<unsigned> inflight;
+};
+
+// Flags over the environment: what the flags leave empty the library resolves from AWS_* and the profile.
+raws3::Config make_config(const GlobalOptions& options);
+
+int exit_code_of(const std::exception& e) noexcept;
+
+// The one error line: "s3-cli: <command> <target>: <cause>". S3 errors name their code and HTTP status.
+void report_error(std::string_view command, std::string_view target, std::string_view cause);
+void report_error(std::string_view command, std::string_view target, const std::exception& e);
+
+class Context {
+ public:
+  Context(std::string command, GlobalOptions options);
+  ~Context();
+
+  const std::string& command() const noexcept { return command_; }
+  const GlobalOptions& options() const noexcept { return options_; }
+  // Built on first use: a local-only cp needs no credentials.
+  raws3::Client& client();
+  bool progress_enabled(bool data_to_stdout) const;
+
+  // Runs work(); a failure becomes one error line naming target, and its exit code.
+  template <class Work>
+  int attempt(std::string_view target, Work&& work) {
+    try {
+      work();
+      return kSuccess;
+    } catch (const std::exception& e) {
+      report_error(command_, target, e);
+      return exit_code_of(e);
+    }
+  }
+
+ private:
+  std::string command_;
+  GlobalOptions options_;
+  raws3::Config config_;
+  std::unique_ptr<raws3::Client> client_;
+};
+
+}  // namespace s3cli

@@ -1,0 +1,121 @@
+// ls and stat: commands that only read.
+#include <array>
+#include <cstdio>
+
+#include "commands.hpp"
+#include "location.hpp"
+#include "output.hpp"
+
+namespace s3cli {
+namespace {
+
+void list_buckets(Context& ctx) {
+  const auto buckets = ctx.client().list_buckets();
+  auto& console = Console::instance();
+  if (!ctx.options().json) {
+    for (const auto& b : buckets) console.out(listing_time(b.creation_date) + " " + b.name);
+    return;
+  }
+  Json json;
+  json.begin_object().key("buckets").begin_array();
+  for (const auto& b : buckets) {
+    json.begin_object().key("name").string(b.name).key("creation_date").string(b.creation_date).end_object();
+  }
+  json.end_array().end_object();
+  console.out(json.text());
+}
+
+// awscli's columns: 19-character date, size right-aligned in 10, name; "PRE" right-aligned to the name
+// column.
+std::string object_line(const raws3::ObjectInfo& object, std::string_view name) {
+  std::array<char, 64> head{};
+  std::snprintf(head.data(), head.size(), "%-19s %10llu ", listing_time(object.last_modified).c_str(),
+                static_cast<unsigned long long>(object.size));
+  return head.data() + std::string(name);
+}
+
+void list_objects(Context& ctx, const Location& where, bool recursive) {
+  raws3::ListOptions options;
+  options.prefix = where.key;
+  if (!recursive) options.delimiter = "/";
+  // Without --recursive, names are shown relative to the "directory" the prefix is in, as awscli does.
+  const std::size_t shown_from = recursive ? 0 : where.key.rfind('/') + 1;  // npos + 1 == 0
+  const bool json = ctx.options().json;
+  auto& console = Console::instance();
+
+  std::vector<std::string> prefixes;
+  std::vector<raws3::ObjectInfo> objects;
+  for_each_page(ctx.client(), where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+    if (json) {
+      prefixes.insert(prefixes.end(), page.common_prefixes.begin(), page.common_prefixes.end());
+      objects.insert(objects.end(), page.objects.begin(), page.objects.end());
+      return;
+    }
+    for (const auto& p : page.common_prefixes) {
+      console.out(std::string(27, ' ') + "PRE " + p.substr(std::min(shown_from, p.size())));
+    }
+    for (const auto& o : page.objects) {
+      console.out(object_line(o, std::string_view(o.key).substr(std::min(shown_from, o.key.size()))));
+    }
+  });
+  if (!json) return;
+
+  Json doc;
+  doc.begin_object().key("bucket").string(where.bucket).key("prefix").string(where.key);
+  doc.key("delimiter").string(options.delimiter).key("common_prefixes").begin_array();
+  for (const auto& p : prefixes) doc.string(p);
+  doc.end_array().key("objects").begin_array();
+  for (const auto& o : objects) {
+    doc.begin_object().key("key").string(o.key).key("size").number(o.size);
+    doc.key("last_modified").string(o.last_modified).key("etag").string(o.etag);
+    if (!o.storage_class.empty()) doc.key("storage_class").string(o.storage_class);
+    doc.end_object();
+  }
+  doc.end_array().end_object();
+  console.out(doc.text());
+}
+
+void print_head(Context& ctx, const Location& where, const raws3::HeadResult& head) {
+  auto& console = Console::instance();
+  if (!ctx.options().json) {
+    console.out("size: " + std::to_string(head.size));
+    console.out("etag: " + head.etag);
+    console.out("last-modified: " + head.last_modified);
+    console.out("content-type: " + head.content_type);
+    for (const auto& [name, value] : head.metadata) console.out("metadata." + name + ": " + value);
+    return;
+  }
+  Json json;
+  json.begin_object().key("bucket").string(where.bucket).key("key").string(where.key);
+  json.key("size").number(head.size).key("etag").string(head.etag);
+  json.key("last_modified").string(head.last_modified).key("content_type").string(head.content_type);
+  json.key("metadata").begin_object();
+  for (const auto& [name, value] : head.metadata) json.key(name).string(value);
+  json.end_object().end_object();
+  console.out(json.text());
+}
+
+}  // namespace
+
+void for_each_page(raws3::Client& client, const std::string& bucket, raws3::ListOptions options,
+                   const std::function<void(const raws3::ListObjectsPage&)>& visit) {
+  for (;;) {
+    const raws3::ListObjectsPage page = client.list_objects_v2(bucket, options);
+    visit(page);
+    if (!page.is_truncated || page.next_continuation_token.empty()) return;
+    options.continuation_token = page.next_continuation_token;
+  }
+}
+
+int run_ls(Context& ctx, const TargetArgs& args) {
+  if (args.url.empty()) return ctx.attempt("", [&] { list_buckets(ctx); });
+  const Location where = locate_s3(args.url);
+  return ctx.attempt(where.text, [&] { list_objects(ctx, where, args.recursive); });
+}
+
+int run_stat(Context& ctx, const TargetArgs& args) {
+  const Location where = locate_s3_object(args.url);
+  return ctx.attempt(where.text, [&] { print_head(ctx, where, ctx.client().head_object(where.bucket, where.key)); });
+}
+
+}  // namespace s3cli

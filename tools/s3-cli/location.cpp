@@ -1,0 +1,62 @@
+#include "location.hpp"
+
+#include "context.hpp"
+#include "raws3/error.hpp"
+
+namespace s3cli {
+
+Location locate(std::string_view arg) {
+  try {
+    Location loc{raws3::store::parse_location(arg), std::string(arg)};
+    return loc;
+  } catch (const raws3::ConfigError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+Location locate_s3(std::string_view arg) {
+  Location loc = locate(arg);
+  if (!loc.is_s3()) throw UsageError("\"" + loc.text + "\" is not an S3 location (expected s3://bucket/key)");
+  return loc;
+}
+
+void require_key(const Location& loc) {
+  if (loc.is_s3() && loc.key.empty()) {
+    throw UsageError("\"" + loc.text + "\" names a bucket, not an object (expected s3://bucket/key)");
+  }
+}
+
+Location locate_s3_object(std::string_view arg) {
+  Location loc = locate_s3(arg);
+  require_key(loc);
+  return loc;
+}
+
+Location locate_s3_bucket(std::string_view arg) {
+  Location loc = locate_s3(arg);
+  if (!loc.key.empty()) throw UsageError("\"" + loc.text + "\" names an object, not a bucket (expected s3://bucket)");
+  return loc;
+}
+
+Location s3_location(std::string bucket, std::string key) {
+  std::string text = "s3://" + bucket + "/" + key;
+  return Location{{raws3::store::Location::S3, std::move(bucket), std::move(key), {}}, std::move(text)};
+}
+
+Location file_location(std::string path) {
+  std::string text = path;
+  return Location{{raws3::store::Location::File, {}, {}, std::move(path)}, std::move(text)};
+}
+
+std::string key_basename(std::string_view key) {
+  const std::size_t slash = key.rfind('/');
+  return std::string(slash == std::string_view::npos ? key : key.substr(slash + 1));
+}
+
+std::string directory_prefix(std::string_view key) {
+  std::string prefix(key);
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  return prefix;
+}
+
+}  // namespace s3cli

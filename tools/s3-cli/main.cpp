@@ -1,0 +1,158 @@
+// s3-cli: the command line over librawS3. Exit codes: 0 success, 1 a failure (one line on stderr), 2 a
+// usage error.
+#include <csignal>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "context.hpp"
+#include "raws3/config.hpp"
+#include "raws3/error.hpp"
+
+namespace {
+
+using s3cli::Context;
+
+struct Command {
+  CLI::App* app;
+  std::function<int(Context&)> run;
+};
+
+// A bad --part-size is a usage error like any other bad flag, so CLI11 checks it.
+CLI::Validator byte_size_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          raws3::parse_byte_size(text, "--part-size");
+          return {};
+        } catch (const raws3::Error& e) {
+          return e.what();
+        }
+      },
+      "SIZE");
+}
+
+void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
+  app.add_option("--endpoint-url", g.endpoint_url,
+                 "S3 endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, AWS S3)");
+  app.add_option("--region", g.region, "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1)");
+  app.add_option("--profile", g.profile, "Profile of the shared config files (else AWS_PROFILE)");
+  app.add_option("--addressing", g.addressing, "Bucket in the path or the host name")
+      ->check(CLI::IsMember({"auto", "path", "virtual"}));
+  app.add_option("--ca-bundle", g.ca_bundle, "CA certificates (PEM) to trust (else AWS_CA_BUNDLE)");
+  app.add_flag("--no-verify-ssl", g.no_verify_ssl, "Do not verify TLS certificates");
+  app.add_flag("--json", g.json, "Machine-readable output");
+  app.add_flag("-q,--quiet", g.quiet, "No result lines, no progress");
+  app.add_flag("--no-progress", g.no_progress, "No progress line");
+  app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)");
+  app.add_option("--max-conns", g.max_conns, "Connections per loop and endpoint (RAWS3_MAX_CONNS)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB")
+      ->check(byte_size_validator());
+  app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
+}
+
+std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,
+                                  s3cli::PresignArgs& presign) {
+  std::vector<Command> commands;
+  auto add = [&](const char* name, const char* help, std::function<int(Context&)> run) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands.push_back({sub, std::move(run)});
+    return sub;
+  };
+  auto recursive = [&](CLI::App* sub, bool& flag, const char* help) { sub->add_flag("-r,--recursive", flag, help); };
+
+  auto* ls = add("ls", "List buckets, or the objects under s3://bucket[/prefix]",
+                 [&](Context& c) { return s3cli::run_ls(c, target); });
+  ls->add_option("URL", target.url, "s3://bucket[/prefix]");
+  recursive(ls, target.recursive, "List every key under the prefix, not one level");
+
+  add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
+      ->add_option("URL", target.url, "s3://bucket")
+      ->required();
+  add("rb", "Remove an empty bucket", [&](Context& c) { return s3cli::run_rb(c, target); })
+      ->add_option("URL", target.url, "s3://bucket")
+      ->required();
+
+  auto* get = add("get", "Download an object to a file, a directory or - (stdout)",
+                  [&](Context& c) { return s3cli::run_get(c, transfer); });
+  get->add_option("SRC", transfer.source, "s3://bucket/key")->required();
+  get->add_option("DEST", transfer.destination, "File, directory or -")->required();
+
+  auto* put = add("put", "Upload a file or - (stdin)", [&](Context& c) { return s3cli::run_put(c, transfer); });
+  put->add_option("SRC", transfer.source, "File or -")->required();
+  put->add_option("DEST", transfer.destination, "s3://bucket/key (a key ending in / gets the file name)")
+      ->required();
+
+  auto* cp = add("cp", "Copy between local paths, file:// and s3:// in any direction",
+                 [&](Context& c) { return s3cli::run_cp(c, transfer); });
+  cp->add_option("SRC", transfer.source, "s3://bucket/key, file:///path, a path or -")->required();
+  cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
+  recursive(cp, transfer.recursive, "Copy a directory or a prefix");
+
+  auto* rm = add("rm", "Delete an object, or every object under a prefix",
+                 [&](Context& c) { return s3cli::run_rm(c, target); });
+  rm->add_option("URL", target.url, "s3://bucket/key")->required();
+  recursive(rm, target.recursive, "Delete every key under the prefix");
+
+  add("stat", "Show an object's size, ETag, date, type and metadata",
+      [&](Context& c) { return s3cli::run_stat(c, target); })
+      ->add_option("URL", target.url, "s3://bucket/key")
+      ->required();
+
+  add("cat", "Write an object to stdout", [&](Context& c) {
+    transfer.destination = "-";
+    return s3cli::run_get(c, transfer);
+  })->add_option("URL", transfer.source, "s3://bucket/key")->required();
+
+  auto* ps = add("presign", "Print a presigned GET URL", [&](Context& c) { return s3cli::run_presign(c, presign); });
+  ps->add_option("URL", presign.url, "s3://bucket/key")->required();
+  ps->add_option("--expires", presign.expires, "Seconds the URL stays valid (1 to 604800)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 604800u));
+  return commands;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A reader that goes away (s3-cli cat ... | head) must surface as a write error, not kill us mid-transfer.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"s3-cli: an S3 client built on librawS3", "s3-cli"};
+  app.set_version_flag("--version", S3CLI_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the command too
+
+  s3cli::GlobalOptions global;
+  s3cli::TargetArgs target;
+  s3cli::TransferArgs transfer;
+  s3cli::PresignArgs presign;
+  add_global_options(app, global);
+  const std::vector<Command> commands = add_commands(app, target, transfer, presign);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? s3cli::kSuccess : s3cli::kUsage;
+  }
+
+  const Command* chosen = nullptr;
+  for (const Command& c : commands) {
+    if (c.app->parsed()) chosen = &c;
+  }
+  const std::string name = chosen->app->get_name();
+  try {
+    Context ctx(name, global);
+    return chosen->run(ctx);
+  } catch (const std::exception& e) {
+    s3cli::report_error(name, "", e);
+    return s3cli::exit_code_of(e);
+  } catch (...) {
+    s3cli::report_error(name, "", "unknown error");
+    return s3cli::kFailure;
+  }
+}

@@ -1,0 +1,92 @@
+// What s3-cli writes: result lines, one-line errors, the progress line and JSON documents.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace s3cli {
+
+// Every write to stdout or stderr goes through here, so that the progress line on stderr is erased before
+// a result or error line is printed and never ends up glued to one on a shared terminal.
+class Console {
+ public:
+  static Console& instance();
+
+  void out(std::string_view line);  // one line on stdout
+  void err(std::string_view line);  // one line on stderr
+  // Replaces the progress line on stderr; the caller decides whether stderr is a terminal.
+  void status(std::string_view text);
+  void clear_status();
+
+ private:
+  void erase_status_locked();
+
+  std::mutex mutex_;
+  bool status_shown_ = false;
+  bool status_used_ = false;  // a progress line is on: result lines must reach the terminal at once
+};
+
+// A JSON document built in order. Strings are escaped per RFC 8259; bytes >= 0x80 pass through, so UTF-8
+// keys stay readable.
+class Json {
+ public:
+  Json& begin_object();
+  Json& end_object();
+  Json& begin_array();
+  Json& end_array();
+  Json& key(std::string_view name);
+  // Distinct names rather than overloads: a string literal would otherwise bind to bool.
+  Json& string(std::string_view text);
+  Json& number(std::uint64_t n);
+  Json& boolean(bool b);
+
+  const std::string& text() const noexcept { return out_; }
+
+ private:
+  void before_value();
+
+  std::string out_;
+  bool need_comma_ = false;
+  bool after_key_ = false;
+};
+
+// One thing a command did: "upload: ./f to s3://b/k".
+// The initializers let commands name only the fields they have (-Wmissing-field-initializers).
+struct Outcome {
+  std::string op{};  // upload, download, copy, delete, make_bucket, remove_bucket
+  std::string source{};
+  std::string destination{};  // empty for delete and the bucket commands
+  std::optional<std::uint64_t> size{};
+  std::string etag{};
+};
+
+// What a mutating command reports: a line per outcome as it happens (awscli's form, none with --quiet), or
+// with --json one document {"results": [...]} at the end. Safe to add to from several threads.
+class Results {
+ public:
+  Results(bool json, bool quiet) : json_(json), quiet_(quiet) {}
+
+  void add(Outcome outcome);
+  // Prints the JSON document (with --json); a command calls it once, after partial failures too.
+  void finish();
+
+ private:
+  bool json_;
+  bool quiet_;
+  std::mutex mutex_;
+  std::vector<Outcome> kept_;
+};
+
+void append_json_string(std::string& out, std::string_view text);
+
+// "2024-05-01T10:20:30.000Z" → "2024-05-01 10:20:30" (awscli's listing form); anything else unchanged.
+std::string listing_time(std::string_view iso8601);
+
+// 1536 → "1.5 KiB".
+std::string human_bytes(std::uint64_t n);
+
+}  // namespace s3cli

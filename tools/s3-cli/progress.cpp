@@ -1,0 +1,99 @@
+#include "progress.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <array>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+#include "output.hpp"
+
+namespace s3cli {
+namespace {
+
+constexpr auto kInterval = std::chrono::milliseconds(250);
+
+std::size_t terminal_width() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+// A line longer than the terminal wraps, and "\r" then erases only its last row.
+std::string fit(std::string line, std::size_t width) {
+  if (width < 2 || line.size() < width) return line;
+  std::size_t cut = width - 1;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  line.resize(cut);
+  return line;
+}
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<unsigned long>(seconds);
+  std::array<char, 32> buf{};
+  if (s >= 3600)
+    std::snprintf(buf.data(), buf.size(), "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf.data(), buf.size(), "%lu:%02lu", s / 60, s % 60);
+  return buf.data();
+}
+
+}  // namespace
+
+bool progress_allowed(bool quiet_or_off, bool data_to_stdout) {
+  if (quiet_or_off || !isatty(STDERR_FILENO)) return false;
+  return !(data_to_stdout && isatty(STDOUT_FILENO));
+}
+
+Progress::Progress(bool enabled, Plan plan) : plan_(std::move(plan)) {
+  if (enabled) thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+}
+
+Progress::~Progress() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  thread_.join();
+  Console::instance().clear_status();
+}
+
+void Progress::run(const std::stop_token& stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  // A transfer that ends within the first interval never draws a line.
+  while (!wake.wait_for(lock, stop, kInterval, [&stop] { return stop.stop_requested(); })) {
+    Console::instance().status(fit(render(std::chrono::steady_clock::now() - start_), terminal_width()));
+  }
+}
+
+std::string Progress::render(std::chrono::steady_clock::duration elapsed) const {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  const std::uint64_t done = done_bytes_.load(std::memory_order_relaxed);
+  std::string line = plan_.label + "  ";
+  if (plan_.live_bytes || done > 0) {
+    line += human_bytes(done);
+    if (plan_.total_bytes > 0) line += " / " + human_bytes(plan_.total_bytes);
+  } else if (plan_.total_bytes > 0) {
+    line += human_bytes(plan_.total_bytes);
+  }
+  if (plan_.total_files > 1) {
+    line += "  " + std::to_string(done_files_.load(std::memory_order_relaxed)) + "/" +
+            std::to_string(plan_.total_files) + " files";
+  }
+  if (plan_.live_bytes && seconds > 0 && done > 0) {
+    const double rate = static_cast<double>(done) / seconds;
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "  %.1f MB/s", rate / 1e6);
+    line += buf.data();
+    if (plan_.total_bytes > done) {
+      line += "  ETA " + clock_text(static_cast<double>(plan_.total_bytes - done) / rate);
+    }
+  } else {
+    line += "  " + clock_text(seconds) + " elapsed";
+  }
+  return line;
+}
+
+}  // namespace s3cli
