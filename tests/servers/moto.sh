@@ -34,7 +34,9 @@ URL=http://127.0.0.1:$PORT
 running() { pid_matches "$DIR/pid" "$PATTERN" && curl -sf -m 2 -o /dev/null "$URL/moto-api/data.json"; }
 
 check_python() {
-  "$PY" -c 'import moto.server, boto3' 2>/dev/null && return 0
+  # find_spec, not import: importing moto.server costs seconds.
+  "$PY" -c 'import importlib.util as u, sys
+sys.exit(not all(u.find_spec(m) for m in ("moto", "boto3", "flask", "werkzeug")))' 2>/dev/null && return 0
   log "$PY lacks moto[server]/boto3; trying pip (needs PyPI)"
   "$PY" -m pip install --quiet --retries 0 --timeout 20 'moto[server]>=5,<6' boto3 >&2 ||
     die "install them: $PY -m pip install 'moto[server]>=5,<6' boto3   (or set RAWS3_PYTHON)"

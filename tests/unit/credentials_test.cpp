@@ -145,7 +145,8 @@ TEST_CASE("profile file: malformed lines name the file and the line", "[credenti
   CHECK_THAT(broken("[]\n"), Contains(":1: empty section name"));
   CHECK_THAT(broken("[default]\n[default]\n"), Contains(":2: duplicate section [default]"));
   CHECK_THAT(broken("[default]\nA = 1\na = 2\n"), Contains(":3: duplicate key \"a\""));
-  CHECK_THAT(broken("[default]\ns3 =\n  no equals sign\n"), Contains(":3: expected \"key = value\" in the \"s3\""));
+  CHECK_THAT(broken("[default]\ns3 =\n  no equals sign\n"),
+             Contains(":3: expected \"key = value\" in the \"s3\""));
   CHECK_THAT(broken("[a] b\n"), Contains(":1: unexpected text"));
 }
 
@@ -181,7 +182,8 @@ TEST_CASE("credential_process output: fields and expiration", "[credentials]") {
 TEST_CASE("credential_process output: ISO 8601 variants", "[credentials]") {
   const auto expiry = [](const std::string& text) {
     return *parse_credential_process_output(
-                R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":")" + text + "\"}", "h", kNow)
+                R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":")" + text + "\"}", "h",
+                kNow)
                 .expiration;
   };
   const auto at_13 = kNow + std::chrono::hours(1);
@@ -198,17 +200,23 @@ TEST_CASE("credential_process output: errors name the command", "[credentials]")
   };
   CHECK_THAT(rejected("{not json"), Contains("credential_process \"my-helper --x\" printed invalid JSON"));
   CHECK_THAT(rejected("[1]"), Contains("not an object"));
-  CHECK_THAT(rejected(R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"})"), Contains("\"Version\": 1"));
+  CHECK_THAT(rejected(R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"})"),
+             Contains("\"Version\": 1"));
   CHECK_THAT(rejected(R"({"AccessKeyId":"A","SecretAccessKey":"S"})"), Contains("\"Version\": 1"));
   CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A"})"), Contains("printed no \"SecretAccessKey\""));
   CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":7,"SecretAccessKey":"S"})"),
              Contains("\"AccessKeyId\" that is not a string"));
   CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"})"),
              Contains("not an ISO 8601 time: \"tomorrow\""));
-  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-02-30T00:00:00Z"})"),
-             Contains("not an ISO 8601 time"));
-  CHECK_THAT(rejected(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-06-01T12:00:00Z"})"),
-             Equals("credential_process \"my-helper --x\" returned credentials that expired at 2025-06-01T12:00:00Z"));
+  CHECK_THAT(
+      rejected(
+          R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-02-30T00:00:00Z"})"),
+      Contains("not an ISO 8601 time"));
+  CHECK_THAT(
+      rejected(
+          R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2025-06-01T12:00:00Z"})"),
+      Equals(
+          "credential_process \"my-helper --x\" returned credentials that expired at 2025-06-01T12:00:00Z"));
 }
 
 // --- credential_process, run for real -------------------------------------------------------------------
@@ -229,15 +237,19 @@ TEST_CASE("credential_process: a shell command's JSON, expiring in the future", 
 TEST_CASE("credential_process: expired credentials, a failing command, a killed one", "[credentials]") {
   TempHome home;
   const auto json = home.write(
-      "creds.json", R"({"Version":1,"AccessKeyId":"K","SecretAccessKey":"S","Expiration":"2001-01-01T00:00:00Z"})");
+      "creds.json",
+      R"({"Version":1,"AccessKeyId":"K","SecretAccessKey":"S","Expiration":"2001-01-01T00:00:00Z"})");
   CHECK_THAT(error_of([&] { run_credential_process("cat '" + json + "'"); }),
              Contains("returned credentials that expired at 2001-01-01T00:00:00Z"));
-  CHECK_THAT(error_of([] { run_credential_process("echo first >&2; echo 'token expired' >&2; exit 3"); }),
-             Equals("credential_process \"echo first >&2; echo 'token expired' >&2; exit 3\" exited with status 3: "
-                    "token expired"));
+  CHECK_THAT(
+      error_of([] { run_credential_process("echo first >&2; echo 'token expired' >&2; exit 3"); }),
+      Equals("credential_process \"echo first >&2; echo 'token expired' >&2; exit 3\" exited with status 3: "
+             "token expired"));
   CHECK_THAT(error_of([] { run_credential_process("kill -9 $$"); }), Contains("was killed by signal 9"));
-  CHECK_THAT(error_of([] { run_credential_process("echo nope"); }), Contains("\"echo nope\" printed invalid JSON"));
-  CHECK_THAT(error_of([] { run_credential_process("read line; echo \"$line\""); }), Contains("printed invalid JSON"));
+  CHECK_THAT(error_of([] { run_credential_process("echo nope"); }),
+             Contains("\"echo nope\" printed invalid JSON"));
+  CHECK_THAT(error_of([] { run_credential_process("read line; echo \"$line\""); }),
+             Contains("printed invalid JSON"));
 }
 
 // --- The chain ------------------------------------------------------------------------------------------
@@ -245,7 +257,8 @@ TEST_CASE("credential_process: expired credentials, a failing command, a killed 
 TEST_CASE("chain: default profile from the credentials file, region from the config file", "[credentials]") {
   TempHome home;
   const auto credentials_path = home.credentials(
-      "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\naws_session_token = FILETOKEN\n");
+      "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\naws_session_token = "
+      "FILETOKEN\n");
   home.config("[default]\nregion = eu-central-1\n");
   const auto settings = resolve_settings({}, home.env());
   CHECK(settings.credentials.access_key_id == "FILEKEY");
@@ -259,8 +272,9 @@ TEST_CASE("chain: default profile from the credentials file, region from the con
 
 TEST_CASE("chain: named profiles are [profile x] in config and [x] in credentials", "[credentials]") {
   TempHome home;
-  home.credentials("[default]\naws_access_key_id = D\naws_secret_access_key = D\n"
-                   "[prod]\naws_access_key_id = PRODKEY\naws_secret_access_key = PRODSECRET\n");
+  home.credentials(
+      "[default]\naws_access_key_id = D\naws_secret_access_key = D\n"
+      "[prod]\naws_access_key_id = PRODKEY\naws_secret_access_key = PRODSECRET\n");
   const auto config_path = home.config(
       "[default]\nregion = us-west-1\n"
       "[prod]\nregion = ignored-not-a-profile\n"
@@ -290,8 +304,9 @@ TEST_CASE("chain: the credentials file wins over the config file for the same ke
 
 TEST_CASE("chain: AWS_PROFILE, and --profile over AWS_PROFILE", "[credentials]") {
   TempHome home;
-  home.credentials("[a]\naws_access_key_id = AKEY\naws_secret_access_key = S\n"
-                   "[b]\naws_access_key_id = BKEY\naws_secret_access_key = S\n");
+  home.credentials(
+      "[a]\naws_access_key_id = AKEY\naws_secret_access_key = S\n"
+      "[b]\naws_access_key_id = BKEY\naws_secret_access_key = S\n");
   home.set("AWS_PROFILE", "a");
   CHECK(resolve_credentials({}, home.env()).credentials.access_key_id == "AKEY");
   ResolveRequest request;
@@ -301,11 +316,13 @@ TEST_CASE("chain: AWS_PROFILE, and --profile over AWS_PROFILE", "[credentials]")
 
 TEST_CASE("chain: a profile asked for by name must exist", "[credentials]") {
   TempHome home;
-  const auto credentials_path = home.credentials("[default]\naws_access_key_id = K\naws_secret_access_key = S\n");
+  const auto credentials_path =
+      home.credentials("[default]\naws_access_key_id = K\naws_secret_access_key = S\n");
   home.set("AWS_PROFILE", "missing");
   CHECK_THAT(error_of([&] { resolve_settings({}, home.env()); }),
-             Equals("profile \"missing\" not found: looked in " + credentials_path + " [missing] (no such section), " +
-                    home.path(".aws/config") + " [profile missing] (file not found)"));
+             Equals("profile \"missing\" not found: looked in " + credentials_path +
+                    " [missing] (no such section), " + home.path(".aws/config") +
+                    " [profile missing] (file not found)"));
 }
 
 TEST_CASE("chain: environment over files, explicit over environment", "[credentials]") {
@@ -327,7 +344,8 @@ TEST_CASE("chain: environment over files, explicit over environment", "[credenti
   CHECK(resolved.source == "explicit options");
 
   request.explicit_credentials = Credentials{"EXPKEY", "", "", std::nullopt};
-  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }), Contains("explicit credentials need both"));
+  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+             Contains("explicit credentials need both"));
 
   SECTION("--profile passes over the environment's keys, as aws --profile does") {
     ResolveRequest by_name;
@@ -359,8 +377,9 @@ TEST_CASE("chain: a broken file is reported with its line", "[credentials]") {
 TEST_CASE("chain: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", "[credentials]") {
   TempHome home;
   home.credentials("[default]\naws_access_key_id = HOMEKEY\naws_secret_access_key = S\n");
-  const auto other_credentials = home.write("other-credentials", "[default]\naws_access_key_id = OTHERKEY\n"
-                                                                 "aws_secret_access_key = S\n");
+  const auto other_credentials = home.write("other-credentials",
+                                            "[default]\naws_access_key_id = OTHERKEY\n"
+                                            "aws_secret_access_key = S\n");
   home.write("other-config", "[default]\nregion = sa-east-1\n");
   home.set("AWS_SHARED_CREDENTIALS_FILE", other_credentials);
   home.set("AWS_CONFIG_FILE", "~/other-config");
@@ -386,7 +405,8 @@ TEST_CASE("chain: region order", "[credentials]") {
   CHECK(resolve_region_and_endpoint({}, bare.env()).region == "us-east-1");
 
   request.region = "us-east-1.evil.example/";
-  CHECK_THAT(error_of([&] { region(); }), Equals("invalid region \"us-east-1.evil.example/\" (from explicit options)"));
+  CHECK_THAT(error_of([&] { region(); }),
+             Equals("invalid region \"us-east-1.evil.example/\" (from explicit options)"));
 }
 
 TEST_CASE("chain: endpoint_url order, flat and nested", "[credentials]") {
@@ -398,8 +418,9 @@ TEST_CASE("chain: endpoint_url order, flat and nested", "[credentials]") {
   CHECK(endpoint() == "http://flat:1");
   home.config("[default]\nendpoint_url = http://flat:1\ns3 =\n  endpoint_url = http://nested:2\n");
   CHECK(endpoint() == "http://nested:2");
-  home.config("[default]\nendpoint_url = http://flat:1\nservices = local\n"
-              "[services local]\ns3 =\n  endpoint_url = http://services:3\n");
+  home.config(
+      "[default]\nendpoint_url = http://flat:1\nservices = local\n"
+      "[services local]\ns3 =\n  endpoint_url = http://services:3\n");
   CHECK(endpoint() == "http://services:3");
   home.set("AWS_ENDPOINT_URL", "http://env-global:4");
   CHECK(endpoint() == "http://env-global:4");
@@ -420,7 +441,8 @@ TEST_CASE("chain: credential_process from the profile", "[credentials]") {
   const auto json = home.write(
       "creds.json",
       R"({"Version":1,"AccessKeyId":"PROCKEY","SecretAccessKey":"S","Expiration":"2999-12-31T23:59:59Z"})");
-  const auto config_path = home.config("[profile tool]\ncredential_process = cat " + json + "  # the helper\n");
+  const auto config_path =
+      home.config("[profile tool]\ncredential_process = cat " + json + "  # the helper\n");
   ResolveRequest request;
   request.profile = "tool";
   const auto resolved = resolve_credentials(request, home.env());

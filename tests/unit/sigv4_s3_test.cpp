@@ -381,4 +381,17 @@ TEST_CASE("bad input is a ConfigError", "[sigv4]") {
   CHECK_NOTHROW(signer.presign(req, kExampleCreds, s3_params(), kExampleTime, seconds{604800}));
   CHECK_THROWS_AS(signer.sign(req, raws3::Credentials{}, s3_params(), kExampleTime), ConfigError);
   CHECK_THROWS_AS(signer.sign(req, kExampleCreds, SigningParams{}, kExampleTime), ConfigError);
+  auto hostless = request("GET", "/test.txt", {{"Range", "bytes=0-9"}});
+  CHECK_THROWS_AS(signer.sign(hostless, kExampleCreds, s3_params(), kExampleTime), ConfigError);
+  CHECK_THROWS_AS(signer.presign(hostless, kExampleCreds, s3_params(), kExampleTime, seconds{60}), ConfigError);
+}
+
+TEST_CASE("x-amz-date is UTC, to the second", "[sigv4]") {
+  Signer signer;
+  auto req = request("GET", "/", {{"Host", "h"}});
+  signer.sign(req, kExampleCreds, s3_params(), kExampleTime + hours{13} + minutes{7} + seconds{9} + milliseconds{999});
+  CHECK(header(req, "x-amz-date") == "20130524T130709Z");
+  signer.sign(req, kExampleCreds, s3_params(), sys_days{2100y / December / 31} + hours{23} + minutes{59} + seconds{59});
+  CHECK(header(req, "x-amz-date") == "21001231T235959Z");
+  CHECK(header(req, "authorization").find("/21001231/us-east-1/s3/aws4_request,") != std::string::npos);
 }

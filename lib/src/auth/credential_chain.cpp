@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-#include <vector>
+#include <utility>
 
 #include "auth/credential_process.hpp"
 #include "auth/profile_file.hpp"
@@ -113,8 +113,8 @@ Profile load_profile(const ResolveRequest& request, const EnvLookup& env) {
   // Like awscli: the implicit default profile may be absent, a profile asked for by name may not.
   if ((profile.from_option || from_env) && profile.credentials_file.section() == nullptr &&
       profile.config_file.section() == nullptr)
-    throw ConfigError("profile \"" + profile.name + "\" not found: looked in " + profile.credentials_file.searched({}) +
-                      ", " + profile.config_file.searched({}));
+    throw ConfigError("profile \"" + profile.name + "\" not found: looked in " +
+                      profile.credentials_file.searched({}) + ", " + profile.config_file.searched({}));
   return profile;
 }
 
@@ -144,7 +144,8 @@ std::optional<ResolvedCredentials> from_profile_keys(const Profile& profile) {
   return resolved;
 }
 
-ResolvedCredentials find_credentials(const ResolveRequest& request, const Profile& profile, const EnvLookup& env) {
+ResolvedCredentials find_credentials(const ResolveRequest& request, const Profile& profile,
+                                     const EnvLookup& env) {
   if (request.explicit_credentials) {
     if (request.explicit_credentials->empty())
       throw ConfigError("explicit credentials need both an access key id and a secret access key");
@@ -157,7 +158,8 @@ ResolvedCredentials find_credentials(const ResolveRequest& request, const Profil
   }
   if (auto resolved = from_profile_keys(profile)) return std::move(*resolved);
   if (const auto process = profile.get("credential_process"))
-    return {run_credential_process(std::string(process->text)), process->file->place() + " (credential_process)"};
+    return {run_credential_process(std::string(process->text)),
+            process->file->place() + " (credential_process)"};
   for (const SharedFile* file : profile.files())
     searched += ", " + file->searched("no aws_access_key_id or credential_process");
   throw ConfigError("no AWS credentials found: looked in " + searched);
@@ -168,18 +170,22 @@ struct Setting {
   std::string source;  // for error messages
 };
 
-std::optional<Setting> region_setting(const ResolveRequest& request, const Profile& profile, const EnvLookup& env) {
+std::optional<Setting> region_setting(const ResolveRequest& request, const Profile& profile,
+                                      const EnvLookup& env) {
   if (!request.region.empty()) return Setting{request.region, "explicit options"};
   for (const std::string_view variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (auto value = env_value(env, variable)) return Setting{std::move(*value), std::string(variable)};
   }
-  if (const auto value = profile.get("region")) return Setting{std::string(value->text), value->file->place()};
+  if (const auto value = profile.get("region"))
+    return Setting{std::string(value->text), value->file->place()};
   return std::nullopt;
 }
 
 // botocore's rule, for the region becomes part of host names: letters, digits and inner '-', at most 63.
 bool valid_region(std::string_view region) {
-  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   return !region.empty() && region.size() <= 63 && alnum(region.front()) && alnum(region.back()) &&
          std::all_of(region.begin(), region.end(), [&](char c) { return alnum(c) || c == '-'; });
 }

@@ -55,14 +55,15 @@ struct ResolvedSettings {
 //
 // Files: AWS_SHARED_CREDENTIALS_FILE else ~/.aws/credentials, with sections [name]; AWS_CONFIG_FILE else
 // ~/.aws/config, with sections [profile name] and [default]. A missing file is skipped. A key in both files
-// takes the credentials file's value, as in awscli. Both files are read on every call, whatever the request
-// already holds, so that a broken file is reported whichever setting it would have provided.
+// takes the credentials file's value, as in awscli. Both files are read on every call, even when the request
+// holds everything already: as with awscli, a broken file or a missing named profile is an error either way.
 ResolvedSettings resolve_settings(const ResolveRequest& request, const EnvLookup& env = process_env);
 
 // Credentials alone: call again to run credential_process again when Credentials::expiration nears.
 ResolvedCredentials resolve_credentials(const ResolveRequest& request, const EnvLookup& env = process_env);
 
 // Region and endpoint alone, for callers that have to report them when there are no credentials.
-ResolvedLocation resolve_region_and_endpoint(const ResolveRequest& request, const EnvLookup& env = process_env);
+ResolvedLocation resolve_region_and_endpoint(const ResolveRequest& request,
+                                             const EnvLookup& env = process_env);
 
 }  // namespace raws3::auth

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <optional>
 #include <system_error>
 #include <utility>
-
-#include <simdjson.h>
 
 #include "raws3/error.hpp"
 
@@ -58,9 +57,9 @@ bool take_digits(std::string_view& s, std::size_t count, int& out) {
 std::optional<Clock::time_point> parse_timestamp(std::string_view s) {
   using namespace std::chrono;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!(take_digits(s, 4, y) && take(s, '-') && take_digits(s, 2, mo) && take(s, '-') && take_digits(s, 2, d) &&
-        (take(s, 'T') || take(s, 't')) && take_digits(s, 2, h) && take(s, ':') && take_digits(s, 2, mi) &&
-        take(s, ':') && take_digits(s, 2, sec)))
+  if (!(take_digits(s, 4, y) && take(s, '-') && take_digits(s, 2, mo) && take(s, '-') &&
+        take_digits(s, 2, d) && (take(s, 'T') || take(s, 't')) && take_digits(s, 2, h) && take(s, ':') &&
+        take_digits(s, 2, mi) && take(s, ':') && take_digits(s, 2, sec)))
     return std::nullopt;
   nanoseconds fraction{0};
   if (take(s, '.')) {
@@ -83,7 +82,7 @@ std::optional<Clock::time_point> parse_timestamp(std::string_view s) {
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!s.empty() || !date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
   const sys_seconds at = sys_days{date} + hours(h) + minutes(mi) + seconds(sec) - offset;
-  // The clock counts nanoseconds in 64 bits (years 1678 to 2261), and helpers write "2999-..." for never.
+  // The clock counts nanoseconds in 64 bits (years 1677 to 2262), and helpers write "2999-..." for never.
   if (at >= time_point_cast<seconds>(Clock::time_point::max())) return Clock::time_point::max();
   if (at <= time_point_cast<seconds>(Clock::time_point::min())) return Clock::time_point::min();
   return time_point_cast<Clock::duration>(at) + fraction;
@@ -97,7 +96,8 @@ std::optional<std::string_view> string_field(const simdjson::dom::object& doc, s
   simdjson::dom::element value;
   if (doc.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
   std::string_view text;
-  if (value.get(text) != simdjson::SUCCESS) fail(command, "printed a \"" + std::string(key) + "\" that is not a string");
+  if (value.get(text) != simdjson::SUCCESS)
+    fail(command, "printed a \"" + std::string(key) + "\" that is not a string");
   return text;
 }
 
@@ -164,7 +164,8 @@ class SpawnSetup {
     if (rc == 0) rc = ::posix_spawn_file_actions_adddup2(&actions_, stderr_fd, STDERR_FILENO);
     if (rc == 0) rc = ::posix_spawnattr_setsigmask(&attributes_, &none);
     if (rc == 0) rc = ::posix_spawnattr_setsigdefault(&attributes_, &pipe_signal);
-    if (rc == 0) rc = ::posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0)
+      rc = ::posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     return rc;
   }
 
@@ -241,7 +242,8 @@ Output collect(const std::string& command, const Fd& stdout_pipe, const Fd& stde
       }
       std::string& sink = i == 0 ? output.out : output.err;
       sink.append(buffer, static_cast<std::size_t>(n));
-      if (output.out.size() > kMaxStdout) fail(command, "printed more than " + std::to_string(kMaxStdout) + " bytes");
+      if (output.out.size() > kMaxStdout)
+        fail(command, "printed more than " + std::to_string(kMaxStdout) + " bytes");
       if (output.err.size() > kMaxStderr) output.err.erase(0, output.err.size() - kMaxStderr);
     }
   }
@@ -277,7 +279,7 @@ Credentials parse_credential_process_output(std::string_view json, std::string_v
   if (root.get(doc) != simdjson::SUCCESS) fail(command, "printed JSON that is not an object");
   std::int64_t version = 0;
   if (doc.at_key("Version").get(version) != simdjson::SUCCESS || version != 1)
-    fail(command, "printed no \"Version\": 1 (the only version there is)");
+    fail(command, "did not print \"Version\": 1, the only format there is");
 
   Credentials credentials;
   credentials.access_key_id = required_field(doc, "AccessKeyId", command);
@@ -286,7 +288,8 @@ Credentials parse_credential_process_output(std::string_view json, std::string_v
   if (const auto expiration = string_field(doc, "Expiration", command)) {
     credentials.expiration = parse_timestamp(*expiration);
     if (!credentials.expiration)
-      fail(command, "printed an \"Expiration\" that is not an ISO 8601 time: \"" + std::string(*expiration) + "\"");
+      fail(command,
+           "printed an \"Expiration\" that is not an ISO 8601 time: \"" + std::string(*expiration) + "\"");
     if (*credentials.expiration <= now)
       fail(command, "returned credentials that expired at " + std::string(*expiration));
   }

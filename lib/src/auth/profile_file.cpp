@@ -24,7 +24,8 @@ bool is_comment_start(char c) { return c == '#' || c == ';'; }
 // A comment starts mid-line only after whitespace, so that a value may hold '#' or ';' (a URL, a command).
 std::string_view strip_inline_comment(std::string_view s) {
   for (std::size_t i = 1; i < s.size(); ++i) {
-    if (is_comment_start(s[i]) && kBlank.find(s[i - 1]) != std::string_view::npos) return trim(s.substr(0, i));
+    if (is_comment_start(s[i]) && kBlank.find(s[i - 1]) != std::string_view::npos)
+      return trim(s.substr(0, i));
   }
   return s;
 }
@@ -119,7 +120,8 @@ class Parser {
     const auto key = trim(content.substr(0, equals));
     if (equals == std::string_view::npos || key.empty())
       fail("expected \"key = value\" in the \"" + key_ + "\" sub-section");
-    section_->subsections[key_].insert_or_assign(std::string(key), std::string(trim(content.substr(equals + 1))));
+    section_->subsections[key_].insert_or_assign(std::string(key),
+                                                 std::string(trim(content.substr(equals + 1))));
   }
 
   std::string_view file_name_;

@@ -45,7 +45,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // Trims the value and folds every run of whitespace (a folded multi-line value included) to one space.
 void fold_value(std::string& out, std::string_view value) {
-  // Folding only shrinks: write in place, without a capacity check per byte.
+  // Never longer than the value: size the output once and write through a pointer, no check per byte.
   out.resize(value.size());
   char* const begin = out.data();
   char* w = begin;
@@ -87,10 +87,9 @@ void format_amz_date(std::string& out, system_clock::time_point now) {
   const auto day = floor<days>(secs);
   const year_month_day ymd{day};
   const hh_mm_ss hms{secs - day};
-  const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) throw ConfigError("cannot sign a request dated in year " + std::to_string(year));
   char text[16];
-  put_digits(text, static_cast<unsigned>(year), 4);
+  // system_clock counts nanoseconds in 64 bits: its years (1677..2262) always have four digits.
+  put_digits(text, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
   put_digits(text + 4, static_cast<unsigned>(ymd.month()), 2);
   put_digits(text + 6, static_cast<unsigned>(ymd.day()), 2);
   text[8] = 'T';
@@ -173,11 +172,15 @@ void Signer::collect_headers(const std::vector<Header>& headers, bool skip_sessi
   }
   header_count_ = kept;
 
+  // SigV4 always signs the host; without it the server answers an opaque SignatureDoesNotMatch.
+  bool host = false;
   signed_headers_.clear();
   for (std::size_t i = 0; i < header_count_; ++i) {
     if (i > 0) signed_headers_.push_back(';');
     signed_headers_.append(headers_[i].name);
+    host = host || headers_[i].name == "host";
   }
+  if (!host) throw ConfigError("cannot sign a request without a Host header");
 }
 
 void Signer::append_canonical_path(std::string_view path, PathRules rules) {

@@ -99,8 +99,9 @@ std::size_t ResponseParser::parse_body(std::span<const std::byte> data,
 
 void ResponseParser::finish_at_eof() {
   if (message_complete_) return;
+  // on_message_complete pauses the parser, so a clean finish reports HPE_PAUSED.
   llhttp_errno_t err = llhttp_finish(&parser_);
-  if (err != HPE_OK || !message_complete_)
+  if ((err != HPE_OK && err != HPE_PAUSED) || !message_complete_)
     throw NetworkError("connection closed before the end of the HTTP response body");
 }
 
