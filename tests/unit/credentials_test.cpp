@@ -234,7 +234,7 @@ TEST_CASE("credential_process: a shell command's JSON, expiring in the future", 
   CHECK(creds.expiration.has_value());
 }
 
-TEST_CASE("credential_process: expired credentials, a failing command, a killed one", "[credentials]") {
+TEST_CASE("credential_process: expired, failing, killed, endless", "[credentials]") {
   TempHome home;
   const auto json = home.write(
       "creds.json",
@@ -248,6 +248,9 @@ TEST_CASE("credential_process: expired credentials, a failing command, a killed 
   CHECK_THAT(error_of([] { run_credential_process("kill -9 $$"); }), Contains("was killed by signal 9"));
   CHECK_THAT(error_of([] { run_credential_process("echo nope"); }),
              Contains("\"echo nope\" printed invalid JSON"));
+  // A command that never stops printing is cut off and killed.
+  CHECK_THAT(error_of([] { run_credential_process("yes"); }),
+             Equals("credential_process \"yes\" printed more than 1048576 bytes"));
   CHECK_THAT(error_of([] { run_credential_process("read line; echo \"$line\""); }),
              Contains("printed invalid JSON"));
 }

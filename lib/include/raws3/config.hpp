@@ -34,16 +34,17 @@ struct Tuning {
 // Throws ConfigError naming `what` (the flag or variable) on anything else.
 std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
 
+// Every field has a default, so designated initializers may name only what they set.
 struct Config {
   // Empty: resolved from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, else AWS S3 for the region.
-  std::string endpoint_url;
+  std::string endpoint_url{};
   // Empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, else us-east-1.
-  std::string region;
+  std::string region{};
   // Unset: AWS_ACCESS_KEY_ID..., the shared files, credential_process.
-  std::optional<Credentials> credentials;
-  std::string profile;  // empty: AWS_PROFILE, else "default"
+  std::optional<Credentials> credentials{};
+  std::string profile{};  // empty: AWS_PROFILE, else "default"
   Addressing addressing = Addressing::Auto;
-  std::string ca_bundle;  // empty: AWS_CA_BUNDLE, else the system store
+  std::string ca_bundle{};  // empty: AWS_CA_BUNDLE, else the system store
   bool verify_tls = true;
   Tuning tuning = Tuning::from_env();
 };

@@ -15,13 +15,14 @@
 namespace raws3::s3 {
 
 struct S3Request {
-  std::string method;
-  std::string bucket;  // empty: the service (ListBuckets)
-  std::string key;
-  std::vector<std::pair<std::string, std::string>> query;  // decoded; encoded once, as signed
-  std::vector<http::Header> headers;                       // besides Host, Content-Length and x-amz-*
+  // Every field has a default so designated initializers may name only what they need.
+  std::string method{};
+  std::string bucket{};  // empty: the service (ListBuckets)
+  std::string key{};
+  std::vector<std::pair<std::string, std::string>> query{};  // decoded; encoded once, as signed
+  std::vector<http::Header> headers{};                       // besides Host, Content-Length and x-amz-*
   http::BodySource* body = nullptr;
-  std::string payload_hash;  // hex SHA-256 of the body; empty: UNSIGNED-PAYLOAD (or the empty hash)
+  std::string payload_hash{};  // hex SHA-256 of the body; empty: UNSIGNED-PAYLOAD (or the empty hash)
   bool idempotent = true;    // may be sent again after a failure that left its outcome unknown
 };
 
