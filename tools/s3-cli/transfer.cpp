@@ -100,7 +100,7 @@ Location resolve_destination(const Location& src, const Location& dst) {
   if (dst.is_stdio()) return dst;
   if (dst.is_s3()) {
     if (!dst.key.empty() && !dst.key.ends_with('/')) return dst;
-    if (src.is_stdio()) throw UsageError("\"" + dst.text + "\": data from stdin needs a full key");
+    if (src.is_stdio()) throw UsageError("data from stdin needs a full key, not a prefix");
     const std::string name = src.is_s3() ? key_basename(src.key) : fs::path(src.path).filename().string();
     return s3_location(dst.bucket, dst.key + name);
   }

@@ -1,0 +1,129 @@
+// The inside of raws3::Client: its loops, what they share, and how work reaches them. Each group of
+// Client methods lives in a file of its own (client.cpp, and the transfer engines beside it).
+#pragma once
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "auth/credential_chain.hpp"
+#include "io/loop.hpp"
+#include "raws3/client.hpp"
+#include "s3/addressing.hpp"
+#include "s3/endpoint.hpp"
+#include "s3/loop_context.hpp"
+
+namespace raws3 {
+
+namespace detail {
+template <class T>
+void deliver(std::promise<T>& promise, std::variant<std::monostate, T>& value, std::exception_ptr error) {
+  if (error)
+    promise.set_exception(error);
+  else
+    promise.set_value(std::move(std::get<1>(value)));
+}
+
+}  // namespace detail
+
+struct Client::Impl {
+  struct Slot {
+    std::unique_ptr<io::LoopThread> thread;
+    std::unique_ptr<s3::LoopContext> context;
+  };
+
+  explicit Impl(Config c) : config(std::move(c)) {
+    auth::ResolveRequest request{config.credentials, config.profile, config.region, config.endpoint_url};
+    auth::ResolvedSettings settings = auth::resolve_settings(request);
+    endpoint.region = settings.region;
+    endpoint.url = settings.endpoint_url.empty() ? s3::aws_endpoint(settings.region)
+                                                 : http::parse_url(settings.endpoint_url);
+    endpoint_url = settings.endpoint_url.empty()
+                       ? endpoint.url.scheme + "://" + endpoint.url.authority()
+                       : settings.endpoint_url;
+    endpoint.credentials = settings.credentials;
+    endpoint.addressing = config.addressing;
+    const Tuning& t = config.tuning;
+    endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms)};
+    endpoint.max_attempts = t.max_attempts;
+    if (endpoint.url.tls()) {
+      std::string ca = config.ca_bundle;
+      if (ca.empty())
+        if (const char* env = std::getenv("AWS_CA_BUNDLE")) ca = env;
+      endpoint.tls = std::make_unique<io::TlsContext>(io::TlsOptions{config.verify_tls, ca});
+    }
+    thread_count = t.threads ? t.threads : std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  ~Impl() {
+    for (Slot& slot : slots) {
+      if (!slot.thread) continue;
+      // Connections and registered buffers belong to their loop: let it take them down.
+      std::promise<void> done;
+      slot.thread->loop().post([&] {
+        slot.context.reset();
+        done.set_value();
+      });
+      done.get_future().wait();
+      slot.thread.reset();
+    }
+  }
+
+  void start_loops() {
+    std::call_once(started, [this] {
+      slots.resize(thread_count);
+      for (Slot& slot : slots) {
+        slot.thread = std::make_unique<io::LoopThread>();
+        std::promise<void> ready;
+        slot.thread->loop().post([&] {
+          try {
+            slot.context = std::make_unique<s3::LoopContext>(slot.thread->loop(), endpoint);
+            ready.set_value();
+          } catch (...) {
+            ready.set_exception(std::current_exception());
+          }
+        });
+        ready.get_future().get();
+      }
+    });
+  }
+
+  // Runs the task `make(context)` builds on the next loop (or on loop `index` modulo the loop count);
+  // the future holds its result or exception.
+  template <class T, class Make>
+  std::future<T> submit(Make make, std::optional<unsigned> index = std::nullopt) {
+    start_loops();
+    Slot& slot = slots[(index ? *index : next_slot.fetch_add(1, std::memory_order_relaxed)) % slots.size()];
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> future = promise->get_future();
+    slot.thread->loop().post([make = std::move(make), promise, context = slot.context.get()]() mutable {
+      if constexpr (std::is_void_v<T>) {
+        io::spawn(make(*context), [promise](std::exception_ptr error) {
+          if (error)
+            promise->set_exception(error);
+          else
+            promise->set_value();
+        });
+      } else {
+        io::spawn(make(*context), [promise](std::variant<std::monostate, T> value, std::exception_ptr error) {
+          detail::deliver(*promise, value, error);
+        });
+      }
+    });
+    return future;
+  }
+
+  Config config;
+  std::string endpoint_url;
+  s3::Endpoint endpoint;
+  unsigned thread_count = 1;
+  std::once_flag started;
+  std::vector<Slot> slots;
+  std::atomic<unsigned> next_slot{0};
+};
+
+}  // namespace raws3
