@@ -756,9 +756,19 @@ TEST_CASE("build_delete_objects", "[s3-pure][xml]") {
                         "<Quiet>true</Quiet><Object>"));
   }
   SECTION("escaping: the server reads back exactly the keys given") {
-    const std::vector<std::string> keys{"a&b",       "<tag>",          "x]]>y",    "cr\r\nlf",
-                                        "tab\there", "\"quoted\" 'k'", "\xC3\xBC", "\xF0\x9F\x98\x80",
-                                        " ",         "&amp;",          "\x7F"};
+    const std::vector<std::string> keys{"a&b",
+                                        "<tag>",
+                                        "x]]>y",
+                                        "cr\r\nlf",
+                                        "tab\there",
+                                        "\"quoted\" 'k'",
+                                        "\xC3\xBC",
+                                        "\xF0\x9F\x98\x80",
+                                        "\xF4\x8F\xBF\xBF",
+                                        "\xEF\xBF\xBD",
+                                        " ",
+                                        "&amp;",
+                                        "\x7F"};
     const std::string body = build_delete_objects(keys, true);
     CHECK_THAT(body, Contains("<Key>a&amp;b</Key>"));
     CHECK_THAT(body, Contains("<Key>&lt;tag&gt;</Key>"));

@@ -66,7 +66,7 @@ std::string Url::authority() const {
 
 Url parse_url(std::string_view text) {
   if (text.empty()) fail(text, "empty");
-  // Everything below is ASCII; a space or a control byte means the string is not one URL.
+  // Endpoint URLs are ASCII (a non-ASCII host comes as punycode): anything else is a pasting mistake.
   for (unsigned char c : text)
     if (c <= 0x20 || c >= 0x7f) fail(text, "contains a space, control or non-ASCII character");
 

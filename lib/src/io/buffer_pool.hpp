@@ -30,15 +30,16 @@ class BufferPool {
   Task<Lease> acquire();
   void release(const Lease& lease);
 
-  bool registered() const noexcept { return registered_; }
+  bool registered() const noexcept { return first_slot_ >= 0; }
   std::size_t buffer_size() const noexcept { return buffer_size_; }
   std::size_t available() const noexcept { return free_.size(); }
 
  private:
+  Loop& loop_;
   std::byte* base_ = nullptr;
   std::size_t buffer_size_;
   unsigned count_;
-  bool registered_ = false;
+  int first_slot_ = -1;  // this pool's first slot in the loop's registered-buffer table, -1 if none
   std::vector<int> free_;
   WaitQueue waiters_;
 };

@@ -55,6 +55,9 @@ Loop::Loop(unsigned entries) : thread_id_(std::this_thread::get_id()) {
     throw std::system_error(err, std::generic_category(), "eventfd");
   }
   arm_wakeup();
+  // Every pool of every layer registers into this one table: a ring takes one registration only.
+  if (io_uring_register_buffers_sparse(&ring_, kRegisteredBufferSlots) == 0)
+    free_buffer_slots_.emplace_back(0, kRegisteredBufferSlots);
 }
 
 Loop::~Loop() {
@@ -109,8 +112,26 @@ void Loop::run_posted() {
   running_.clear();
 }
 
-bool Loop::register_buffers(std::span<const iovec> buffers) {
-  return io_uring_register_buffers(&ring_, buffers.data(), unsigned(buffers.size())) == 0;
+std::optional<int> Loop::register_buffers(std::span<const iovec> buffers) {
+  const unsigned n = unsigned(buffers.size());
+  for (auto it = free_buffer_slots_.begin(); it != free_buffer_slots_.end(); ++it) {
+    if (it->second < n) continue;
+    const int first = it->first;
+    if (io_uring_register_buffers_update_tag(&ring_, unsigned(first), buffers.data(), nullptr, n) != int(n))
+      return std::nullopt;
+    it->first += int(n);
+    it->second -= n;
+    if (it->second == 0) free_buffer_slots_.erase(it);
+    return first;
+  }
+  return std::nullopt;
+}
+
+void Loop::unregister_buffers(int first, unsigned count) {
+  // An empty iovec clears a slot.
+  std::vector<iovec> empty(count, iovec{nullptr, 0});
+  io_uring_register_buffers_update_tag(&ring_, unsigned(first), empty.data(), nullptr, count);
+  free_buffer_slots_.emplace_back(first, count);
 }
 
 void Loop::run() {

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <span>
 #include <thread>
 #include <vector>
@@ -24,6 +26,9 @@ namespace raws3::io {
 using Millis = std::chrono::milliseconds;
 
 // What the kernel offered when the ring was set up, probed once.
+// Size of each loop's registered-buffer table: slots, not bytes.
+inline constexpr unsigned kRegisteredBufferSlots = 1024;
+
 struct RingFeatures {
   bool single_issuer = false;
   bool defer_taskrun = false;
@@ -148,8 +153,12 @@ class Loop {
 
   bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
   const RingFeatures& features() const noexcept { return features_; }
-  // Registers buffers for READ_FIXED/WRITE_FIXED; returns false when the kernel refuses (memlock limits).
-  bool register_buffers(std::span<const iovec> buffers);
+  // Registers buffers for the *_FIXED operations in free slots of the ring's sparse buffer table, and
+  // returns the index of the first (the others follow it). nullopt when the kernel refuses (no sparse
+  // tables, memlock limits, table full): the caller then uses the unregistered operations.
+  std::optional<int> register_buffers(std::span<const iovec> buffers);
+  // Empties slots a register_buffers call filled.
+  void unregister_buffers(int first, unsigned count);
 
  private:
   template <class Prep>
@@ -165,6 +174,10 @@ class Loop {
   RingFeatures features_;
   std::thread::id thread_id_;
   unsigned in_flight_ = 0;
+
+  // Slot ranges of the registered-buffer table not in use, as (first, count); empty when the kernel
+  // gave us no sparse table.
+  std::vector<std::pair<int, unsigned>> free_buffer_slots_;
 
   int wake_fd_ = -1;
   std::uint64_t wake_value_ = 0;

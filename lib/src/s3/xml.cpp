@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <pugixml.hpp>
+#include <utility>
 
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
@@ -96,18 +97,13 @@ std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
     ++i;
     return lead;
   }
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    len = 2, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    len = 3, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    len = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return std::nullopt;
-  }
+  // The lead byte gives the sequence's length and its top bits; `min` rules out overlong forms.
+  const auto [len, min] = (lead & 0xE0) == 0xC0   ? std::pair<std::size_t, char32_t>{2, 0x80}
+                          : (lead & 0xF0) == 0xE0 ? std::pair<std::size_t, char32_t>{3, 0x800}
+                          : (lead & 0xF8) == 0xF0 ? std::pair<std::size_t, char32_t>{4, 0x10000}
+                                                  : std::pair<std::size_t, char32_t>{0, 0};
+  if (len == 0) return std::nullopt;
+  char32_t cp = lead & (0x7Fu >> len);
   if (s.size() - i < len) return std::nullopt;
   for (std::size_t k = 1; k < len; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
