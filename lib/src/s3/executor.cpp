@@ -78,15 +78,12 @@ S3Error error_from_response(const http::ResponseHead& head, std::string_view bod
   std::string region = bucket_region ? *bucket_region : std::string();
   if (auto info = parse_error(body)) {
     if (!info->region.empty()) region = info->region;
-    std::string message = info->message;
-    if (!region.empty() && (info->code == "PermanentRedirect" || info->code == "AuthorizationHeaderMalformed"))
-      message += " (the bucket is in region " + region + ")";
-    return S3Error(head.status, info->code, message,
+    return S3Error(head.status, info->code, info->message,
                    !info->request_id.empty() ? info->request_id : (request_id ? *request_id : std::string()),
                    region);
   }
+  // S3Error's message names the bucket's region when the server gave one.
   std::string message = head.reason.empty() ? "HTTP status " + std::to_string(head.status) : head.reason;
-  if (!region.empty() && head.status == 301) message += " (the bucket is in region " + region + ")";
   return S3Error(head.status, status_code_name(head.status), message, request_id ? *request_id : std::string(),
                  region);
 }
