@@ -3,72 +3,62 @@
 Every byte that goes through a round trip is checked by SHA-256; what the CLI wrote is also read back with
 boto3, so that a key mangled the same way in both directions cannot pass unnoticed.
 """
-import hashlib
 import json
 import os
-import pathlib
-import shutil
-import tempfile
-import unittest
-import uuid
 
 import harness
+from harness import sha256_bytes as sha256
 
-# Keys every server must take as they are.
+# Keys both servers take as they are. '#' and '?' must be percent-encoded in the path or they would end it.
 PORTABLE_KEYS = [
     "with space/and more spaces.txt",
-    "eq=sign",
     "tilde~",
-    "bang!",
-    "quote'",
-    "paren(",
+    "hash#not-a-fragment",
+    "question?not-a-query",
     "double//slash",
     "/leading-slash",
-    "deep/" + "k" * (1024 - len("deep/")),  # S3's longest key: 1,024 bytes
+    # S3's longest key, 1,024 bytes, in segments short enough to be file names: s3rver stores objects as files.
+    "/".join(["k" * 200] * 5) + "/" + "x" * (1024 - 5 * 201),
 ]
-# moto's SigV4 check (auth on) canonicalizes '+', '%' and non-ASCII paths differently from the signer and
-# refuses correctly signed requests with 403, so these run against s3rver only.
+# moto's SigV4 check (auth on) canonicalizes keys holding '+', '%', non-ASCII characters or RFC 3986
+# sub-delimiters ("!$&'()*+,;=") differently from the signer and refuses correctly signed requests with 403,
+# boto3's as well: these keys run against s3rver only.
 S3RVER_ONLY_KEYS = [
     "plus+sign",
     "percent%41%",
     "ünïcödé/ключ/日本.bin",
+    "eq=sign",
+    "bang!",
+    "quote'",
+    "paren(",
 ]
 
 
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
+def s3rver_quirks(key):
+    """The steps s3rver itself gets wrong for a key, boto3's requests included."""
+    broken = set()
+    if any(c in key for c in "#?+="):
+        broken.add("copy")  # CopyObject decodes such a source key wrongly: NoSuchKey
+    if "'" in key or "//" in key or key.startswith("/"):
+        broken.add("list")  # listed as "&#x27;"; "//" and a leading '/' collapse (objects are files)
+    return broken
 
 
-class CliBasic:
-    """The tests; a subclass names the server."""
+class CliBasicMixin:
+    """The tests; a subclass per server (bottom of the file)."""
 
-    SERVER = None
     KEYS = PORTABLE_KEYS
     # moto (auth on) refuses any request with '/' in a query value as SignatureDoesNotMatch, boto3's too:
     # ListObjectsV2 with prefix=a/ or delimiter=/. On moto, listings stay at a bucket's root, recursive.
     LISTS_UNDER_PREFIX = True
 
-    @classmethod
-    def setUpClass(cls):
-        cls.env = harness.server_env(cls.SERVER)
-        cls.s3 = harness.boto3_client(cls.SERVER)
+    @staticmethod
+    def quirks(key):
+        return set()
 
     def setUp(self):
-        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="s3cli-test-"))
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.bucket = self.new_bucket()  # a test's listings see only its own objects
-
-    def new_bucket(self):
-        name = f"cli-{uuid.uuid4().hex[:16]}"
-        self.s3.create_bucket(Bucket=name)
-        self.addCleanup(self.drop_bucket, name)
-        return name
-
-    def drop_bucket(self, name):
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-            for obj in page.get("Contents", []):
-                self.s3.delete_object(Bucket=name, Key=obj["Key"])
-        self.s3.delete_bucket(Bucket=name)
+        super().setUp()
+        self.bucket = self.make_bucket()  # a test's listings see only its own objects
 
     def needs_prefix_listings(self):
         if not self.LISTS_UNDER_PREFIX:
@@ -76,14 +66,11 @@ class CliBasic:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
-    def cli(self, *args, stdin=None):
-        return harness.run_cli("--endpoint-url", self.env["S3_ENDPOINT"], *args, env=self.env, stdin=stdin,
-                               timeout=60)
-
     def ok(self, *args, stdin=None):
-        rc, out, err = self.cli(*args, stdin=stdin)
-        self.assertEqual(rc, 0, f"s3-cli {' '.join(args)} failed: {err}")
-        return out
+        """s3-cli's stdout, after checking it succeeded."""
+        res = self.cli(*args, stdin=stdin, timeout=60)
+        self.assertCliOk(res)
+        return res.stdout
 
     def url(self, key, bucket=None):
         return f"s3://{bucket or self.bucket}/{key}"
@@ -91,7 +78,7 @@ class CliBasic:
     def local_file(self, name, size):
         path = self.tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        harness.random_file(str(path), size)
+        harness.random_file(path, size)
         return path
 
     def object_bytes(self, key, bucket=None):
@@ -103,7 +90,7 @@ class CliBasic:
     # --- buckets ---------------------------------------------------------------------------------------
 
     def test_mb_ls_rb(self):
-        name = f"cli-mb-{uuid.uuid4().hex[:10]}"
+        name = harness.unique_name("raws3-it-mb")
         self.assertIn(b"make_bucket", self.ok("mb", f"s3://{name}"))
         listing = self.ok("ls").decode()
         self.assertTrue(any(line.endswith(" " + name) for line in listing.splitlines()), listing)
@@ -116,14 +103,14 @@ class CliBasic:
 
     def test_put_file_then_get_every_way(self):
         src = self.local_file("src.bin", 300_000)
-        digest = harness.sha256_file(str(src))
+        digest = harness.sha256_file(src)
         key = "dir/obj.bin"
         self.assertIn(b"upload:", self.ok("put", str(src), self.url(key)))
         self.assert_object(key, digest)
 
         dest = self.tmp / "down.bin"
         self.assertIn(b"download:", self.ok("get", self.url(key), str(dest)))
-        self.assertEqual(harness.sha256_file(str(dest)), digest)
+        self.assertEqual(harness.sha256_file(dest), digest)
 
         self.assertEqual(sha256(self.ok("get", self.url(key), "-")), digest)
         self.assertEqual(sha256(self.ok("cat", self.url(key))), digest)
@@ -131,14 +118,14 @@ class CliBasic:
         into = self.tmp / "into"
         into.mkdir()
         self.ok("get", self.url(key), str(into))
-        self.assertEqual(harness.sha256_file(str(into / "obj.bin")), digest)
+        self.assertEqual(harness.sha256_file(into / "obj.bin"), digest)
 
     def test_put_key_ending_in_slash_takes_the_file_name(self):
         src = self.local_file("named.txt", 1000)
         self.ok("put", str(src), self.url("dir/"))
         self.ok("put", str(src), f"s3://{self.bucket}")
         for key in ("dir/named.txt", "named.txt"):
-            self.assert_object(key, harness.sha256_file(str(src)))
+            self.assert_object(key, harness.sha256_file(src))
 
     def test_put_stdin(self):
         data = os.urandom(200_000)
@@ -146,16 +133,20 @@ class CliBasic:
         self.assert_object("from-stdin", sha256(data))
         self.ok("put", "-", self.url("empty"), stdin=b"")
         self.assertEqual(self.object_bytes("empty"), b"")
+        # Longer than a part: streamed from the pipe as a multipart upload.
+        big = os.urandom(11 * 1024 * 1024 + 5)
+        self.ok("--part-size", "5MiB", "put", "-", self.url("streamed"), stdin=big)
+        self.assert_object("streamed", sha256(big))
 
     def test_multipart_round_trip(self):
         # Above one part (5 MiB, S3's floor, which moto enforces): the upload goes multipart.
         src = self.local_file("big.bin", 11 * 1024 * 1024 + 123)
-        digest = harness.sha256_file(str(src))
+        digest = harness.sha256_file(src)
         self.ok("--part-size", "5MiB", "put", str(src), self.url("big.bin"))
         self.assert_object("big.bin", digest)
         dest = self.tmp / "big.out"
         self.ok("get", self.url("big.bin"), str(dest), "--part-size", "5MiB")  # global options after the command
-        self.assertEqual(harness.sha256_file(str(dest)), digest)
+        self.assertEqual(harness.sha256_file(dest), digest)
 
     def test_stat(self):
         self.s3.put_object(Bucket=self.bucket, Key="stat-me", Body=b"x" * 1234, ContentType="text/plain",
@@ -197,50 +188,56 @@ class CliBasic:
         self.assertRegex(lines[1], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +10 a\.txt$")
         self.assertEqual(lines[0].index("sub/"), lines[1].index("a.txt"))  # awscli's columns
         # Names are relative to the listed "directory", as in awscli; the prefix need not end in '/'.
-        self.assertEqual(self.ok("ls", self.url("sub/")).decode().split()[-3:], ["PRE", "deeper/", "b.txt"])
+        lines = self.ok("ls", self.url("sub/")).decode().splitlines()
+        self.assertEqual([line.split()[-1] for line in lines], ["deeper/", "b.txt"])
         self.assertEqual(self.ok("ls", self.url("su")).decode().split(), ["PRE", "sub/"])
         doc = json.loads(self.ok("--json", "ls", self.url("sub/")))
         self.assertEqual(doc["common_prefixes"], ["sub/deeper/"])
         self.assertEqual([o["key"] for o in doc["objects"]], ["sub/b.txt"])
 
-    def test_ls_pages_through_continuation_tokens(self):
-        # 1,001 keys: one more than a page, uploaded by the CLI itself (cp --recursive of small files).
+    def test_listings_page_through_continuation_tokens(self):
+        # 25 keys, 10 a page: ls, cp -r and rm -r each follow two continuation tokens.
         tree = self.tmp / "many"
         tree.mkdir()
-        for i in range(1001):
-            (tree / f"f{i:04d}").write_bytes(b"%d" % i)
-        self.ok("--quiet", "cp", "--recursive", str(tree), f"s3://{self.bucket}")
-        doc = json.loads(self.ok("--json", "ls", "--recursive", f"s3://{self.bucket}"))
-        self.assertEqual([o["key"] for o in doc["objects"]], [f"f{i:04d}" for i in range(1001)])
-        self.assertEqual(len(self.ok("ls", "-r", f"s3://{self.bucket}").splitlines()), 1001)
-        self.ok("--quiet", "rm", "--recursive", f"s3://{self.bucket}")
+        names = [f"f{i:02d}" for i in range(25)]
+        for name in names:
+            (tree / name).write_bytes(name.encode())
+        self.ok("--quiet", "cp", "--recursive", tree, f"s3://{self.bucket}")
+        doc = json.loads(self.ok("--json", "--page-size", "10", "ls", "--recursive", f"s3://{self.bucket}"))
+        self.assertEqual([o["key"] for o in doc["objects"]], names)
+        self.assertEqual(len(self.ok("--page-size", "10", "ls", "-r", f"s3://{self.bucket}").splitlines()), 25)
+        down = self.tmp / "down"
+        self.ok("--page-size", "10", "cp", "-r", f"s3://{self.bucket}", down)
+        self.assertEqual(sorted(p.name for p in down.iterdir()), names)
+        out = self.ok("--page-size", "10", "rm", "--recursive", f"s3://{self.bucket}")
+        self.assertEqual(len(out.splitlines()), 25)
         self.assertEqual(self.ok("ls", "--recursive", f"s3://{self.bucket}"), b"")
 
     # --- cp ----------------------------------------------------------------------------------------------
 
     def test_cp_every_direction(self):
         src = self.local_file("cp-src.bin", 100_000)
-        digest = harness.sha256_file(str(src))
+        digest = harness.sha256_file(src)
 
         self.ok("cp", str(src), self.url("up.bin"))  # local → s3
         self.assert_object("up.bin", digest)
         self.assertIn(b"copy:", self.ok("cp", self.url("up.bin"), self.url("copied.bin")))  # s3 → s3
         self.assert_object("copied.bin", digest)
-        other = self.new_bucket()
+        other = self.make_bucket()
         self.ok("cp", self.url("up.bin"), f"s3://{other}/")  # s3 → another bucket, key from the source
         self.assert_object("up.bin", digest, bucket=other)
         down = self.tmp / "down.bin"
         self.ok("cp", self.url("copied.bin"), str(down))  # s3 → local
-        self.assertEqual(harness.sha256_file(str(down)), digest)
+        self.assertEqual(harness.sha256_file(down), digest)
         as_url = self.tmp / "via file url.bin"
         file_url = "file://" + str(as_url).replace(" ", "%20")
         self.ok("cp", self.url("up.bin"), file_url)  # s3 → file://
-        self.assertEqual(harness.sha256_file(str(as_url)), digest)
+        self.assertEqual(harness.sha256_file(as_url), digest)
         self.ok("cp", file_url, self.url("from-url"))  # file:// → s3
         self.assert_object("from-url", digest)
         local_copy = self.tmp / "local-copy.bin"
         self.assertIn(b"copy:", self.ok("cp", str(src), str(local_copy)))  # local → local
-        self.assertEqual(harness.sha256_file(str(local_copy)), digest)
+        self.assertEqual(harness.sha256_file(local_copy), digest)
         self.assertEqual(sha256(self.ok("cp", self.url("up.bin"), "-")), digest)  # s3 → stdout
         data = os.urandom(5000)
         self.ok("cp", "-", self.url("cp-stdin"), stdin=data)  # stdin → s3
@@ -249,14 +246,14 @@ class CliBasic:
     TREE_FILES = {"top.bin": 1000, "a/one.bin": 20_000, "a/b/two.bin": 0, "c/three.bin": 70_000}
 
     def make_tree(self):
-        return {rel: harness.sha256_file(str(self.local_file(f"tree/{rel}", size)))
+        return {rel: harness.sha256_file(self.local_file(f"tree/{rel}", size))
                 for rel, size in self.TREE_FILES.items()}
 
     def assert_local_tree(self, root, digests):
         self.assertEqual(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()),
                          sorted(digests))
         for rel, digest in digests.items():
-            self.assertEqual(harness.sha256_file(str(root / rel)), digest, rel)
+            self.assertEqual(harness.sha256_file(root / rel), digest, rel)
 
     def test_cp_recursive_every_direction(self):
         digests = self.make_tree()
@@ -265,7 +262,7 @@ class CliBasic:
         for rel, digest in digests.items():
             self.assert_object(rel, digest)
 
-        other = self.new_bucket()
+        other = self.make_bucket()
         self.ok("cp", "-r", f"s3://{self.bucket}", f"s3://{other}/copy")  # s3 → s3; "copy" is a directory
         for rel, digest in digests.items():
             self.assert_object(f"copy/{rel}", digest, bucket=other)
@@ -278,7 +275,7 @@ class CliBasic:
         self.ok("cp", "--recursive", str(tree), str(local))  # local → local
         self.assert_local_tree(local, digests)
 
-        third = self.new_bucket()
+        third = self.make_bucket()
         doc = json.loads(self.ok("--json", "cp", "-r", str(tree), f"s3://{third}/json/"))
         self.assertEqual(sorted(r["destination"] for r in doc["results"]),
                          sorted(f"s3://{third}/json/{rel}" for rel in digests))
@@ -323,25 +320,28 @@ class CliBasic:
     def test_awkward_keys_round_trip(self):
         for key in self.KEYS:
             with self.subTest(key=key):
+                broken = self.quirks(key)
                 data = os.urandom(3000)
                 self.ok("put", "-", self.url(key), stdin=data)
                 self.assertEqual(self.object_bytes(key), data)  # stored under exactly this key
                 self.assertEqual(sha256(self.ok("cat", self.url(key))), sha256(data))
                 self.assertEqual(json.loads(self.ok("--json", "stat", self.url(key)))["size"], len(data))
-                listed = json.loads(self.ok("--json", "ls", "-r", f"s3://{self.bucket}"))["objects"]
-                self.assertEqual([o["key"] for o in listed], [key])
+                if "list" not in broken:
+                    listed = json.loads(self.ok("--json", "ls", "-r", f"s3://{self.bucket}"))["objects"]
+                    self.assertIn(key, [o["key"] for o in listed])
                 dest = self.tmp / "awkward.out"
                 self.ok("get", self.url(key), str(dest))
                 self.assertEqual(dest.read_bytes(), data)
-                self.ok("cp", self.url(key), self.url("copy"))  # not key + suffix: the long key is at S3's limit
-                self.assertEqual(self.object_bytes("copy"), data)
+                if "copy" not in broken:
+                    self.ok("cp", self.url(key), self.url("copy"))  # not key + suffix: the long key is at the limit
+                    self.assertEqual(self.object_bytes("copy"), data)
                 src = self.tmp / "awkward.in"
                 src.write_bytes(data[::-1])
-                self.ok("cp", str(src), self.url(key))  # overwrite through put_file
+                self.ok("cp", str(src), self.url(key))  # overwritten through put_file
                 self.assertEqual(self.object_bytes(key), data[::-1])
                 self.ok("rm", self.url(key))
-                self.ok("rm", self.url("copy"))
-                self.assertEqual(self.keys_left(), [])
+                with self.assertRaises(self.s3.exceptions.ClientError):
+                    self.s3.head_object(Bucket=self.bucket, Key=key)
 
     def test_presign_is_one_url(self):
         self.s3.put_object(Bucket=self.bucket, Key="signed", Body=b"hello")
@@ -352,15 +352,16 @@ class CliBasic:
         self.assertIn("X-Amz-Signature=", out)
 
 
-class S3rverCliBasic(CliBasic, unittest.TestCase):
+class CliBasic_s3rver(CliBasicMixin, harness.ServerTestCase):
     SERVER = "s3rver"
     KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+    quirks = staticmethod(s3rver_quirks)
 
 
-class MotoCliBasic(CliBasic, unittest.TestCase):
+class CliBasic_moto(CliBasicMixin, harness.ServerTestCase):
     SERVER = "moto"
     LISTS_UNDER_PREFIX = False
 
 
 if __name__ == "__main__":
-    unittest.main()
+    harness.main()

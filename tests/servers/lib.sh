@@ -13,6 +13,10 @@
 # stopped by PID only (after checking the PID still belongs to the program we started).
 
 STATE_ROOT=${RAWS3_TEST_STATE:-/tmp/raws3-test}
+# Bulk data that should not touch the disk (s3rver's objects, moto's spool) goes to tmpfs, in a
+# directory named after the state dir so that two state dirs never share it.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+SHM_ROOT=/dev/shm/raws3$(printf '%s' "$STATE_ROOT" | tr -c 'A-Za-z0-9.-' '_')
 SERVERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { echo "[$(basename "$0" .sh)] $*" >&2; }
@@ -28,24 +32,37 @@ pid_matches() {
   [ -s "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pat"
+  pid_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pat"
 }
 
-# stop_pidfile PIDFILE PATTERN [TIMEOUT_S]: TERM the process, wait, KILL if it lingers.
-# Removes the pid file. Never touches a PID whose command line does not match PATTERN.
+# pid_alive PID: the process exists and is not a zombie. A stopped daemon stays a zombie until
+# init reaps it, which some container inits do only about once a second.
+pid_alive() {
+  local st
+  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# stop_pidfile PIDFILE PATTERN [TIMEOUT_S] [quiet]: TERM the process, wait, KILL if it lingers
+# (quietly if asked: for a server where that is expected) and then set STOP_KILLED=1. Removes the
+# pid file. Never touches a PID whose command line does not match PATTERN.
+# shellcheck disable=SC2034  # read by the scripts that source this file
+STOP_KILLED=0
 stop_pidfile() {
-  local f=$1 pat=$2 t=${3:-10} pid i
+  local f=$1 pat=$2 t=${3:-10} quiet=${4:-} pid i
   if pid_matches "$f" "$pat"; then
     pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < t * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
+    for ((i = 0; i < t * 20; i++)); do
+      pid_alive "$pid" || break
+      sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "pid $pid ($pat) ignored TERM for ${t}s: KILL"
+    if pid_alive "$pid"; then
+      [ -n "$quiet" ] || log "pid $pid ($pat) ignored TERM for ${t}s: KILL"
       kill -KILL "$pid" 2>/dev/null || true
+      # shellcheck disable=SC2034  # read by the scripts that source this file
+      STOP_KILLED=1
       sleep 0.1
     fi
   fi
@@ -61,7 +78,7 @@ spawn() {
   local pidf=$1 logf=$2
   shift 2
   (
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in "/proc/$BASHPID/fd/"*; do
       fd=${fd##*/}
       [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
     done
@@ -90,7 +107,7 @@ wait_until() {
 http_answers() {
   local url=$1 code
   shift
-  code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$@" "$url" 2>/dev/null) || true
+  code=$(curl -s --noproxy '*' -o /dev/null -m 2 -w '%{http_code}' "$@" "$url" 2>/dev/null) || true
   [ -n "$code" ] && [ "$code" != 000 ]
 }
 
@@ -140,7 +157,9 @@ apt_install() {
 # refresh_tls_env NAME: if the TLS front for NAME is running, rewrite NAME-tls/env from NAME/env
 # (credentials can change when a backend restarts, e.g. moto makes new keys on every start).
 refresh_tls_env() {
-  [ -x "$SERVERS_DIR/tls.sh" ] && "$SERVERS_DIR/tls.sh" refresh-env "$1" >/dev/null 2>&1 || true
+  if [ -x "$SERVERS_DIR/tls.sh" ]; then
+    "$SERVERS_DIR/tls.sh" refresh-env "$1" >/dev/null 2>&1 || true
+  fi
 }
 
 # drop_tls_env NAME: the backend is going away, so its TLS front no longer serves S3.

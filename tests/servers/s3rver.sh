@@ -8,12 +8,14 @@
 # State: $RAWS3_TEST_STATE/s3rver/{pid,log,env} (default /tmp/raws3-test).
 #
 # Knobs: RAWS3_S3RVER_PORT (4580), RAWS3_S3RVER_BUCKET (raws3-test),
-#        RAWS3_S3RVER_DATA (/dev/shm/raws3-test-s3rver-$UID), RAWS3_NPM_PREFIX ($STATE/npm),
+#        RAWS3_S3RVER_DATA ($SHM_ROOT/s3rver, see lib.sh), RAWS3_NPM_PREFIX ($STATE/npm),
 #        RAWS3_S3RVER_VERBOSE=1 (log every request; slows it down).
 #
 # What it enforces (seen with boto3/curl): header and presigned SigV4 (wrong secret -> 403
-# SignatureDoesNotMatch); NOT enforced: unsigned (anonymous) requests are accepted, no 5 MiB
-# multipart minimum, multipart ETags lack the "-N" suffix.
+# SignatureDoesNotMatch). Not: unsigned (anonymous) requests are accepted; x-amz-content-sha256,
+# aws-chunked chunk signatures and Content-MD5 are not checked; If-Match on GET is ignored; no
+# 5 MiB multipart minimum; multipart ETags lack "-N"; AbortMultipartUpload answers 405 and
+# ListMultipartUploads 501; boto3's default trailing checksums over https -> 400 InvalidArgument.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,7 +25,7 @@ PORT=${RAWS3_S3RVER_PORT:-4580}
 BUCKET=${RAWS3_S3RVER_BUCKET:-raws3-test}
 DIR=$STATE_ROOT/$NAME
 # tmpfs: s3rver stores every object as a file plus metadata; keep that off the disk.
-DATA=${RAWS3_S3RVER_DATA:-/dev/shm/raws3-test-s3rver-$(id -u)}
+DATA=${RAWS3_S3RVER_DATA:-$SHM_ROOT/s3rver}
 NPM_PREFIX=${RAWS3_NPM_PREFIX:-$STATE_ROOT/npm}
 PKG_DIR=$SERVERS_DIR/s3rver
 PATTERN="$PKG_DIR/run.js $PORT"   # how we recognise our process in /proc/PID/cmdline
@@ -38,6 +40,10 @@ install() {
     return 0
   fi
   command -v node >/dev/null || apt_install nodejs
+  # Its dependencies declare node >= 20 (@koa/router); runs here on NodeSource's Node 20.
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || log "warning: Node.js $(node --version) is older than the 20 that s3rver's dependencies need (Debian 12 ships 18; NodeSource has 20+)"
   # Debian ships npm separately from nodejs (NodeSource's nodejs bundles it and conflicts with
   # Debian's npm package, so only ask apt for npm when there is none).
   command -v npm >/dev/null || apt_install npm
@@ -45,7 +51,7 @@ install() {
   t0=$(now_ms)
   mkdir -p "$NPM_PREFIX"
   cp "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" "$NPM_PREFIX/"
-  # engines says node >= 24, but it runs on Node 18/20: don't let engine-strict configs refuse.
+  # engines says node >= 24, yet it runs on Node 20: do not let an engine-strict config refuse it.
   (cd "$NPM_PREFIX" && npm ci --no-audit --no-fund --engine-strict=false --loglevel=error >&2) ||
     die "npm ci failed in $NPM_PREFIX"
   log "installed @20minutes/s3rver into $NPM_PREFIX in $(( $(now_ms) - t0 )) ms"

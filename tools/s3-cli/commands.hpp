@@ -36,8 +36,8 @@ int run_put(Context& ctx, const TransferArgs& args);
 int run_cp(Context& ctx, const TransferArgs& args);
 int run_presign(Context& ctx, const PresignArgs& args);
 
-// Every page of a listing, following continuation tokens.
-void for_each_page(raws3::Client& client, const std::string& bucket, raws3::ListOptions options,
+// Every page of a listing, following continuation tokens, --page-size keys at a time.
+void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit);
 
 }  // namespace s3cli

@@ -38,7 +38,11 @@ raws3::Config make_config(const GlobalOptions& options) {
   if (options.threads) tuning.threads = *options.threads;
   if (options.max_conns) tuning.max_conns = *options.max_conns;
   if (options.part_size) {
-    tuning.get_part_size = tuning.put_part_size = raws3::parse_byte_size(*options.part_size, "--part-size");
+    try {
+      tuning.get_part_size = tuning.put_part_size = raws3::parse_byte_size(*options.part_size, "--part-size");
+    } catch (const raws3::ConfigError& e) {
+      throw UsageError(e.what());  // a bad flag value, unlike a bad RAWS3_* variable
+    }
   }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
   return config;
@@ -74,7 +78,7 @@ Context::Context(std::string command, GlobalOptions options)
 Context::~Context() = default;
 
 raws3::Client& Context::client() {
-  if (!client_) client_ = std::make_unique<raws3::Client>(config_);
+  std::call_once(client_once_, [this] { client_ = std::make_unique<raws3::Client>(config_); });
   return *client_;
 }
 

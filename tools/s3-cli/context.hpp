@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -36,9 +37,11 @@ struct GlobalOptions {
   std::optional<unsigned> max_conns;
   std::optional<std::string> part_size;
   std::optional<unsigned> inflight;
+  unsigned page_size = 1000;  // keys per ListObjectsV2 request (awscli's --page-size)
 };
 
 // Flags over the environment: what the flags leave empty the library resolves from AWS_* and the profile.
+// A flag value that does not parse is a UsageError; a RAWS3_* variable that does not, a ConfigError.
 raws3::Config make_config(const GlobalOptions& options);
 
 int exit_code_of(const std::exception& e) noexcept;
@@ -54,7 +57,8 @@ class Context {
 
   const std::string& command() const noexcept { return command_; }
   const GlobalOptions& options() const noexcept { return options_; }
-  // Built on first use: a local-only cp needs no credentials.
+  // Built on first use: a local-only cp needs no credentials. Safe to call from the workers of a recursive
+  // copy, which may be the first to ask.
   raws3::Client& client();
   bool progress_enabled(bool data_to_stdout) const;
 
@@ -74,6 +78,7 @@ class Context {
   std::string command_;
   GlobalOptions options_;
   raws3::Config config_;
+  std::once_flag client_once_;
   std::unique_ptr<raws3::Client> client_;
 };
 

@@ -45,7 +45,7 @@ void list_objects(Context& ctx, const Location& where, bool recursive) {
 
   std::vector<std::string> prefixes;
   std::vector<raws3::ObjectInfo> objects;
-  for_each_page(ctx.client(), where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+  for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
     if (json) {
       prefixes.insert(prefixes.end(), page.common_prefixes.begin(), page.common_prefixes.end());
       objects.insert(objects.end(), page.objects.begin(), page.objects.end());
@@ -97,10 +97,11 @@ void print_head(Context& ctx, const Location& where, const raws3::HeadResult& he
 
 }  // namespace
 
-void for_each_page(raws3::Client& client, const std::string& bucket, raws3::ListOptions options,
+void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit) {
+  options.max_keys = ctx.options().page_size;
   for (;;) {
-    const raws3::ListObjectsPage page = client.list_objects_v2(bucket, options);
+    const raws3::ListObjectsPage page = ctx.client().list_objects_v2(bucket, options);
     visit(page);
     if (!page.is_truncated || page.next_continuation_token.empty()) return;
     options.continuation_token = page.next_continuation_token;

@@ -7,8 +7,7 @@ namespace s3cli {
 
 Location locate(std::string_view arg) {
   try {
-    Location loc{raws3::store::parse_location(arg), std::string(arg)};
-    return loc;
+    return Location{raws3::store::parse_location(arg), std::string(arg)};
   } catch (const raws3::ConfigError& e) {
     throw UsageError(e.what());
   }

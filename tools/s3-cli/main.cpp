@@ -9,8 +9,6 @@
 
 #include "commands.hpp"
 #include "context.hpp"
-#include "raws3/config.hpp"
-#include "raws3/error.hpp"
 
 namespace {
 
@@ -20,20 +18,6 @@ struct Command {
   CLI::App* app;
   std::function<int(Context&)> run;
 };
-
-// A bad --part-size is a usage error like any other bad flag, so CLI11 checks it.
-CLI::Validator byte_size_validator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        try {
-          raws3::parse_byte_size(text, "--part-size");
-          return {};
-        } catch (const raws3::Error& e) {
-          return e.what();
-        }
-      },
-      "SIZE");
-}
 
 void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--endpoint-url", g.endpoint_url,
@@ -50,9 +34,11 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)");
   app.add_option("--max-conns", g.max_conns, "Connections per loop and endpoint (RAWS3_MAX_CONNS)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB")
-      ->check(byte_size_validator());
+  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB");
   app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
+  app.add_option("--page-size", g.page_size, "Keys per listing request of ls, rm -r and cp -r")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
 }
 
 std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,

@@ -1,7 +1,11 @@
 #include "output.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include "raws3/error.hpp"
 
 namespace s3cli {
 
@@ -24,6 +28,8 @@ void Console::out(std::string_view line) {
   std::fputc('\n', stdout);
   // Only a terminal needs the line now; a pipe keeps stdio's buffering (ls of a million keys).
   if (status_used_) std::fflush(stdout);
+  // A reader that went away (ls ... | head) ends the listing instead of letting it run on unread.
+  if (std::ferror(stdout)) throw raws3::FileError(std::string("stdout: ") + std::strerror(errno));
 }
 
 void Console::err(std::string_view line) {
@@ -102,13 +108,6 @@ Json& Json::string(std::string_view text) {
 Json& Json::number(std::uint64_t n) {
   before_value();
   out_ += std::to_string(n);
-  need_comma_ = true;
-  return *this;
-}
-
-Json& Json::boolean(bool b) {
-  before_value();
-  out_ += b ? "true" : "false";
   need_comma_ = true;
   return *this;
 }

@@ -16,7 +16,7 @@ class Console {
  public:
   static Console& instance();
 
-  void out(std::string_view line);  // one line on stdout
+  void out(std::string_view line);  // one line on stdout; a failed write throws raws3::FileError
   void err(std::string_view line);  // one line on stderr
   // Replaces the progress line on stderr; the caller decides whether stderr is a terminal.
   void status(std::string_view text);
@@ -39,10 +39,8 @@ class Json {
   Json& begin_array();
   Json& end_array();
   Json& key(std::string_view name);
-  // Distinct names rather than overloads: a string literal would otherwise bind to bool.
   Json& string(std::string_view text);
   Json& number(std::uint64_t n);
-  Json& boolean(bool b);
 
   const std::string& text() const noexcept { return out_; }
 

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <vector>
 
 #include "output.hpp"
 
@@ -47,7 +48,8 @@ bool progress_allowed(bool quiet_or_off, bool data_to_stdout) {
   return !(data_to_stdout && isatty(STDOUT_FILENO));
 }
 
-Progress::Progress(bool enabled, Plan plan) : plan_(std::move(plan)) {
+Progress::Progress(bool enabled, std::string label, std::uint64_t total_bytes, std::uint64_t total_files)
+    : label_(std::move(label)), total_files_(total_files), total_bytes_(total_bytes) {
   if (enabled) thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
@@ -56,6 +58,19 @@ Progress::~Progress() {
   thread_.request_stop();
   thread_.join();
   Console::instance().clear_status();
+}
+
+void Progress::Share::update(std::uint64_t done, std::uint64_t total) noexcept {
+  // A single transfer learns its size from the library (a GET from its first response); a tree's total
+  // was planned.
+  if (total > 0 && progress_.total_files_ == 1) progress_.total_bytes_.store(total, std::memory_order_relaxed);
+  std::uint64_t seen = seen_.load(std::memory_order_relaxed);
+  while (done > seen) {
+    if (seen_.compare_exchange_weak(seen, done, std::memory_order_relaxed)) {
+      progress_.done_bytes_.fetch_add(done - seen, std::memory_order_relaxed);
+      return;
+    }
+  }
 }
 
 void Progress::run(const std::stop_token& stop) {
@@ -71,28 +86,24 @@ void Progress::run(const std::stop_token& stop) {
 std::string Progress::render(std::chrono::steady_clock::duration elapsed) const {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const std::uint64_t done = done_bytes_.load(std::memory_order_relaxed);
-  std::string line = plan_.label + "  ";
-  if (plan_.live_bytes || done > 0) {
-    line += human_bytes(done);
-    if (plan_.total_bytes > 0) line += " / " + human_bytes(plan_.total_bytes);
-  } else if (plan_.total_bytes > 0) {
-    line += human_bytes(plan_.total_bytes);
+  const std::uint64_t total = total_bytes_.load(std::memory_order_relaxed);
+  std::vector<std::string> fields{label_, human_bytes(done) + (total > 0 ? " / " + human_bytes(total) : "")};
+  if (total_files_ > 1) {
+    fields.push_back(std::to_string(done_files_.load(std::memory_order_relaxed)) + "/" +
+                     std::to_string(total_files_) + " files");
   }
-  if (plan_.total_files > 1) {
-    line += "  " + std::to_string(done_files_.load(std::memory_order_relaxed)) + "/" +
-            std::to_string(plan_.total_files) + " files";
-  }
-  if (plan_.live_bytes && seconds > 0 && done > 0) {
+  if (done > 0 && seconds > 0) {
     const double rate = static_cast<double>(done) / seconds;
     std::array<char, 32> buf{};
-    std::snprintf(buf.data(), buf.size(), "  %.1f MB/s", rate / 1e6);
-    line += buf.data();
-    if (plan_.total_bytes > done) {
-      line += "  ETA " + clock_text(static_cast<double>(plan_.total_bytes - done) / rate);
-    }
+    std::snprintf(buf.data(), buf.size(), "%.1f MB/s", rate / 1e6);
+    fields.emplace_back(buf.data());
+    if (total > done) fields.push_back("ETA " + clock_text(static_cast<double>(total - done) / rate));
   } else {
-    line += "  " + clock_text(seconds) + " elapsed";
+    // Nothing acknowledged yet (a single-part upload reports only at its end): time, not an invented rate.
+    fields.push_back(clock_text(seconds) + " elapsed");
   }
+  std::string line;
+  for (const std::string& field : fields) line += (line.empty() ? "" : "  ") + field;
   return line;
 }
 

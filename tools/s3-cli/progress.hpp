@@ -1,9 +1,8 @@
 // The single updating progress line of get, put and cp on a terminal.
 //
-// The library reports nothing while a get_to_file or put_file runs, so the line is drawn by a sampling
-// thread over a byte counter that the command feeds wherever it sees bytes: every piece of a streamed GET,
-// or a whole file when it completes. Without such feeding (a single file transfer) the line says only how
-// long the transfer has been running; it never invents a rate.
+// The library reports cumulative bytes per transfer (once per part, from its own threads); a sampling thread
+// redraws the line from atomic counters four times a second, so a fast transfer never draws at all and a
+// slow terminal never slows a transfer.
 #pragma once
 
 #include <atomic>
@@ -16,31 +15,36 @@ namespace s3cli {
 
 class Progress {
  public:
-  struct Plan {
-    std::string label;
-    std::uint64_t total_bytes = 0;  // 0: unknown
-    std::uint64_t total_files = 1;
-    // False when bytes only become visible at completion: the line then shows elapsed time, not a rate.
-    bool live_bytes = true;
-  };
-
-  // A disabled Progress draws nothing and starts no thread.
-  Progress(bool enabled, Plan plan);
+  // total_bytes 0: unknown until a single transfer reports it.
+  Progress(bool enabled, std::string label, std::uint64_t total_bytes, std::uint64_t total_files);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
-  void add_bytes(std::uint64_t n) noexcept { done_bytes_.fetch_add(n, std::memory_order_relaxed); }
+  // One transfer's part of the line. Reports are cumulative and may arrive from several threads, out of
+  // order: only growth counts.
+  class Share {
+   public:
+    explicit Share(Progress& progress) noexcept : progress_(progress) {}
+    void update(std::uint64_t done, std::uint64_t total) noexcept;
+
+   private:
+    Progress& progress_;
+    std::atomic<std::uint64_t> seen_{0};
+  };
+
   void file_done() noexcept { done_files_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void run(const std::stop_token& stop);
   std::string render(std::chrono::steady_clock::duration elapsed) const;
 
-  Plan plan_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::string label_;
+  std::uint64_t total_files_;
+  std::atomic<std::uint64_t> total_bytes_;
   std::atomic<std::uint64_t> done_bytes_{0};
   std::atomic<std::uint64_t> done_files_{0};
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::jthread thread_;
 };
 

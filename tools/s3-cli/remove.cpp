@@ -14,7 +14,7 @@ int remove_prefix(Context& ctx, const Location& where, Results& results) {
   raws3::ListOptions options;
   options.prefix = directory_prefix(where.key);
   int rc = kSuccess;
-  for_each_page(ctx.client(), where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+  for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
     if (page.objects.empty()) return;
     std::vector<std::string> keys;
     keys.reserve(page.objects.size());

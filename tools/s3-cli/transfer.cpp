@@ -39,25 +39,6 @@ void write_stdout(std::span<const std::byte> bytes) {
   }
 }
 
-// Streaming multipart upload from a pipe is the library's to come (an ObjectWriter); until then stdin is
-// read whole.
-std::vector<std::byte> read_stdin() {
-  std::vector<std::byte> data;
-  std::size_t used = 0;
-  for (;;) {
-    if (data.size() - used < (1u << 20)) data.resize(std::max<std::size_t>(data.size() * 2, 4u << 20));
-    const ssize_t n = ::read(STDIN_FILENO, data.data() + used, data.size() - used);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_file_error("stdin", errno);
-    }
-    used += static_cast<std::size_t>(n);
-  }
-  data.resize(used);
-  return data;
-}
-
 // A key, or the part of it under a prefix, as a path below dir. Keys may hold "..", "." or empty segments
 // ("a//b", a leading '/'): empty segments are dropped, and a key that would leave dir is refused.
 std::string local_path_for(const std::string& dir, std::string_view relative_key) {
@@ -126,31 +107,32 @@ void create_parent(const std::string& path) {
   if (ec) throw_file_error(parent.string(), ec.value());
 }
 
-// One object or file from src to dst (both resolved). Only a stream to stdout feeds progress as it goes;
-// the library's file transfers report nothing until they are done.
+// One object or file from src to dst (both resolved), its bytes reported to progress as the library
+// acknowledges them.
 Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Progress& progress) {
+  Progress::Share share(progress);
+  auto report = [&share](std::uint64_t done, std::uint64_t total) { share.update(done, total); };
+  const raws3::GetOptions get_options{.progress = report};
+  raws3::PutOptions put_options;
+  put_options.progress = report;
+
   Outcome outcome{.op = op_name(src, dst), .source = src.text, .destination = dst.text};
+  auto take = [&outcome](const auto& result) {
+    outcome.size = result.size;
+    outcome.etag = result.etag;
+  };
   if (src.is_s3() && dst.is_s3()) {
     outcome.etag = ctx.client().copy_object(src.bucket, src.key, dst.bucket, dst.key);
   } else if (src.is_s3() && dst.is_stdio()) {
-    const auto head = ctx.client().get_to(src.bucket, src.key, [&](std::span<const std::byte> piece) {
-      write_stdout(piece);
-      progress.add_bytes(piece.size());
-    });
-    outcome.size = head.size;
-    outcome.etag = head.etag;
+    take(ctx.client().get_to(src.bucket, src.key, write_stdout, get_options));
   } else if (src.is_s3() && dst.is_file()) {
     create_parent(dst.path);
-    const auto head = ctx.client().get_to_file(src.bucket, src.key, dst.path);
-    outcome.size = head.size;
-    outcome.etag = head.etag;
+    take(ctx.client().get_to_file(src.bucket, src.key, dst.path, get_options));
   } else if (src.is_file() && dst.is_s3()) {
-    outcome.size = regular_file_size(src.path);
-    outcome.etag = ctx.client().put_file(dst.bucket, dst.key, src.path);
+    regular_file_size(src.path);  // a missing file or a directory, said plainly before any request
+    take(ctx.client().upload_file(dst.bucket, dst.key, src.path, put_options));
   } else if (src.is_stdio() && dst.is_s3()) {
-    const std::vector<std::byte> body = read_stdin();
-    outcome.size = body.size();
-    outcome.etag = ctx.client().put_object(dst.bucket, dst.key, body);
+    take(ctx.client().upload_stream(dst.bucket, dst.key, STDIN_FILENO, put_options));
   } else if (src.is_file() && dst.is_file()) {
     outcome.size = regular_file_size(src.path);
     create_parent(dst.path);
@@ -158,6 +140,7 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Pro
   } else {
     throw UsageError("\"-\" needs an s3:// location on the other side");
   }
+  if (outcome.size) share.update(*outcome.size, 0);
   return outcome;
 }
 
@@ -169,10 +152,8 @@ int copy_single(Context& ctx, const Location& src, const Location& dst) {
     // Progress only where bytes cross between S3 and here: not for a server-side copy or stdin.
     const bool shows = (src.is_s3() && !to.is_s3()) || (src.is_file() && to.is_s3());
     Progress progress(shows && ctx.progress_enabled(to.is_stdio()),
-                      {.label = std::string(op_name(src, to)) + " " + target_of(src, to),
-                       .total_bytes = src.is_file() ? regular_file_size(src.path) : 0,
-                       .total_files = 1,
-                       .live_bytes = to.is_stdio()});
+                      std::string(op_name(src, to)) + " " + target_of(src, to),
+                      src.is_file() ? regular_file_size(src.path) : 0, 1);
     Outcome outcome = transfer_one(ctx, src, to, progress);
     // With the data itself on stdout, a result line or JSON document there would corrupt it.
     if (!to.is_stdio()) results.add(std::move(outcome));
@@ -190,7 +171,9 @@ struct Item {
 // Planned before anything moves, so that progress knows the total. A key that cannot become a local path
 // fails alone, reported here.
 std::vector<Item> plan_tree(Context& ctx, const Location& src, const Location& dst, int& rc) {
-  if (src.is_stdio() || dst.is_stdio()) throw UsageError("--recursive copies between directories and prefixes, not \"-\"");
+  if (src.is_stdio() || dst.is_stdio()) {
+    throw UsageError("--recursive copies between directories and prefixes, not \"-\"");
+  }
   auto destination_for = [&](std::string_view relative) {
     if (dst.is_s3()) return s3_location(dst.bucket, directory_prefix(dst.key) + std::string(relative));
     return file_location(local_path_for(dst.path, relative));
@@ -208,7 +191,7 @@ std::vector<Item> plan_tree(Context& ctx, const Location& src, const Location& d
   }
   raws3::ListOptions options;
   options.prefix = directory_prefix(src.key);
-  for_each_page(ctx.client(), src.bucket, options, [&](const raws3::ListObjectsPage& page) {
+  for_each_page(ctx, src.bucket, options, [&](const raws3::ListObjectsPage& page) {
     for (const auto& object : page.objects) {
       const std::string_view relative = std::string_view(object.key).substr(options.prefix.size());
       // "dir/" markers hold no data; locally they are the directories that the files create anyway.
@@ -234,10 +217,7 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst) {
   Results results(ctx.options().json, ctx.options().quiet);
   std::atomic<int> worst{planned_rc};
   {
-    Progress progress(ctx.progress_enabled(false), {.label = ctx.command() + " " + src.text,
-                                                    .total_bytes = total,
-                                                    .total_files = items.size(),
-                                                    .live_bytes = true});
+    Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text, total, items.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
       for (std::size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
@@ -245,7 +225,6 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst) {
         const int rc = ctx.attempt(target_of(item.source, item.destination), [&] {
           results.add(transfer_one(ctx, item.source, item.destination, progress));
         });
-        progress.add_bytes(item.size);
         progress.file_done();
         int seen = worst.load();
         while (rc > seen && !worst.compare_exchange_weak(seen, rc)) {

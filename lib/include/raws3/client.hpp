@@ -24,6 +24,7 @@
 
 #include "raws3/config.hpp"
 #include "raws3/error.hpp"
+#include "raws3/object_writer.hpp"
 #include "raws3/types.hpp"
 
 namespace raws3 {
@@ -34,10 +35,24 @@ struct ByteRange {
   std::uint64_t length = 0;
 };
 
+// The checksum every part (or the single PutObject) carries for the server to verify.
+enum class Checksum {
+  Crc32c,  // x-amz-checksum-crc32c, declared at CreateMultipartUpload and listed at Complete
+  Md5,     // Content-MD5: for servers without flexible checksums
+  None,
+};
+
 struct PutOptions {
   std::string content_type;
   std::map<std::string, std::string> metadata;  // sent as x-amz-meta-<name>
+  Checksum checksum = Checksum::Crc32c;
+  // 0: Tuning::put_part_size. Raised when a known size would need more than 10,000 parts.
+  std::uint64_t part_size = 0;
+  // Called once per part acknowledged (and once at the end), on a loop thread: keep it short and
+  // thread-safe. total is 0 while the size is unknown (a pipe, a writer).
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
+
 
 struct ListOptions {
   std::string prefix;
@@ -55,8 +70,14 @@ struct HeadResult {
   std::map<std::string, std::string> metadata;
 };
 
-// Receives a GET body in order, in pieces, on a client thread. Throwing from it fails the GET.
+// Receives a GET body in order, in pieces, on the thread that called the GET. Throwing from it fails the GET.
 using BodySink = std::function<void(std::span<const std::byte>)>;
+
+// How a whole-object GET reports. Part size, parts in flight and loops come from Config::tuning.
+struct GetOptions {
+  // Called on the calling thread as parts land (once per part, not per byte): bytes done, object size.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
+};
 
 class Client {
  public:
@@ -74,23 +95,40 @@ class Client {
   void delete_bucket(const std::string& bucket);
 
   HeadResult head_object(const std::string& bucket, const std::string& key);
+  // The whole object as concurrent ranged GETs over every loop (Config::tuning), or one range of it in one
+  // request.
   std::string get_object(const std::string& bucket, const std::string& key,
                          std::optional<ByteRange> range = {});
-  // Receives the body straight into dest; returns how many bytes arrived. A body larger than dest is an
-  // error (nothing past dest is written).
+  // Receives the body straight into dest, as get_object does; returns how many bytes arrived. A body larger
+  // than dest is an error (nothing past dest is written).
   std::uint64_t get_into(const std::string& bucket, const std::string& key, std::span<std::byte> dest,
                          std::optional<ByteRange> range = {});
   // Streams the body to sink in order; returns the object's HeadResult as the GET saw it.
-  HeadResult get_to(const std::string& bucket, const std::string& key, const BodySink& sink);
+  HeadResult get_to(const std::string& bucket, const std::string& key, const BodySink& sink,
+                    const GetOptions& options = {});
   // Writes the object to path through a temporary file renamed into place on success: on failure an
-  // existing file at path is left untouched and no partial file remains.
-  HeadResult get_to_file(const std::string& bucket, const std::string& key, const std::string& path);
+  // existing file at path is left untouched and no partial file remains. A path that exists and is not a
+  // regular file (/dev/null, a FIFO, a terminal) is written in order, directly.
+  HeadResult get_to_file(const std::string& bucket, const std::string& key, const std::string& path,
+                         const GetOptions& options = {});
+  // Receives the object and drops it: the transfer alone, for benchmarks.
+  HeadResult get_discard(const std::string& bucket, const std::string& key, const GetOptions& options = {});
 
   // Returns the new object's ETag.
   std::string put_object(const std::string& bucket, const std::string& key,
                          std::span<const std::byte> body, const PutOptions& options = {});
+  // A file of any size: one PutObject up to one part, else a multipart upload read into a ring of
+  // (put_inflight + 1) part-sized chunks. A pipe or character device (/dev/stdin) streams as
+  // upload_stream does. Returns the ETag (see upload_file for the rest).
   std::string put_file(const std::string& bucket, const std::string& key, const std::string& path,
                        const PutOptions& options = {});
+  PutResult upload_file(const std::string& bucket, const std::string& key, const std::string& path,
+                        const PutOptions& options = {});
+  // Reads fd (a pipe, stdin) to its end and uploads what it read, in constant memory. Does not close fd.
+  PutResult upload_stream(const std::string& bucket, const std::string& key, int fd,
+                          const PutOptions& options = {});
+  // An upload fed by the caller (raws3/object_writer.hpp). It must not outlive the client.
+  ObjectWriter writer(const std::string& bucket, const std::string& key, const PutOptions& options = {});
 
   void delete_object(const std::string& bucket, const std::string& key);
   // Deletes in batches of up to 1,000 keys per request.
@@ -106,6 +144,7 @@ class Client {
 
   // Asynchronous forms: the future holds the result or the exception.
   std::future<HeadResult> head_object_async(std::string bucket, std::string key);
+  // One request, on one loop.
   std::future<std::string> get_object_async(std::string bucket, std::string key,
                                             std::optional<ByteRange> range = {});
   std::future<std::string> put_object_async(std::string bucket, std::string key,

@@ -24,6 +24,13 @@ class NetworkError : public Error {
   using Error::Error;
 };
 
+// Received bytes failed the checksum the server sent with them. Not retried: the same request may well
+// bring the same bytes back, and only the caller knows whether fetching the whole object again is worth it.
+class IntegrityError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A local file could not be read or written.
 class FileError : public Error {
  public:

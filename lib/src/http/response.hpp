@@ -31,6 +31,13 @@ struct ResponseHead {
 class BodySink {
  public:
   virtual ~BodySink() = default;
+  // First of all, the answer's head: a sink that sizes or checks its destination from it (Content-Range)
+  // does so here. False leaves the body unread and the connection is closed instead (a body the head
+  // shows to be bogus). May throw.
+  virtual bool begin(const ResponseHead& head) {
+    (void)head;
+    return true;
+  }
   // Before the first byte: the body's length when the response declared one. May throw (too large).
   virtual void expect(std::optional<std::uint64_t> length) { (void)length; }
   // Room for the next bytes; never empty.

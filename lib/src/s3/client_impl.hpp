@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -26,6 +28,11 @@ void deliver(std::promise<T>& promise, std::variant<std::monostate, T>& value, s
     promise.set_exception(error);
   else
     promise.set_value(std::move(std::get<1>(value)));
+}
+
+// FileError "<what> '<path>': <strerror(errno)>".
+[[noreturn]] inline void throw_file_error(const std::string& what, const std::string& path) {
+  throw FileError(what + " '" + path + "': " + std::strerror(errno));
 }
 
 }  // namespace detail
@@ -90,6 +97,14 @@ struct Client::Impl {
         ready.get_future().get();
       }
     });
+  }
+
+  // Every loop's context, the loops started.
+  std::vector<s3::LoopContext*> contexts() {
+    start_loops();
+    std::vector<s3::LoopContext*> all;
+    for (const Slot& slot : slots) all.push_back(slot.context.get());
+    return all;
   }
 
   // Runs the task `make(context)` builds on the next loop (or on loop `index` modulo the loop count);

@@ -52,14 +52,13 @@ bool is_transient(const S3Error& e) {
   return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return e.code() == c; });
 }
 
-// Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)).
+}  // namespace
+
 std::chrono::milliseconds backoff(unsigned attempt) {
   thread_local std::minstd_rand random{std::random_device{}()};
   auto ceiling = std::min<std::int64_t>(kBackoffCap.count(), kBackoffBase.count() << std::min(attempt, 16u));
   return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(random));
 }
-
-}  // namespace
 
 std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query) {
   std::string out;
@@ -138,7 +137,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
         if (head.status >= 200 && head.status < 300) {
           S3Response response{head, {}};
           if (sink) {
-            co_await connection->read_body(*sink);
+            if (sink->begin(head)) co_await connection->read_body(*sink);
           } else {
             http::StringSink body(kMaxBufferedBody);
             co_await connection->read_body(body);

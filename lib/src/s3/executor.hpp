@@ -2,6 +2,7 @@
 // retried when the failure is transient and the request may safely run again.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,9 @@ inline constexpr std::size_t kMaxBufferedBody = 64 << 20;
 // Runs the request. A 2xx body goes to sink when one is given, else into S3Response::body; any other
 // status throws raws3::S3Error. Transport failures throw raws3::NetworkError once retries are spent.
 io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink = nullptr);
+
+// Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.
+std::chrono::milliseconds backoff(unsigned attempt);
 
 // The error an answer carries: from its <Error> document, else from its status alone (HEAD has no body).
 S3Error error_from_response(const http::ResponseHead& head, std::string_view body);

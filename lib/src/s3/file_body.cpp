@@ -44,35 +44,27 @@ io::Task<std::span<const std::byte>> FileSource::next() {
   co_return std::span<const std::byte>(lease_.bytes.first(got));
 }
 
-FileSink::FileSink(io::Loop& loop, io::BufferPool& buffers, int fd, std::string path_for_errors)
-    : loop_(loop), buffers_(buffers), fd_(fd), path_(std::move(path_for_errors)) {}
-
-FileSink::~FileSink() {
-  if (holding_) buffers_.release(lease_);
-}
-
-io::Task<void> FileSink::open() {
-  lease_ = co_await buffers_.acquire();
-  holding_ = true;
-}
-
-io::Task<void> FileSink::commit(std::size_t n) {
-  filled_ += n;
-  if (filled_ == lease_.bytes.size()) co_await flush();
-}
-
-io::Task<void> FileSink::finish() { co_await flush(); }
-
-io::Task<void> FileSink::flush() {
-  std::size_t done = 0;
-  while (done < filled_) {
-    std::span<const std::byte> piece = lease_.bytes.subspan(done, filled_ - done);
-    int n = lease_.index >= 0 ? co_await loop_.write_fixed(fd_, piece, file_offset_, lease_.index)
-                              : co_await loop_.write(fd_, piece, file_offset_);
+io::Task<void> FileWriter::write(io::Loop& loop, std::uint64_t offset, std::span<const std::byte> bytes,
+                                 int index) {
+  while (!bytes.empty()) {
+    int n = index >= 0 ? co_await loop.write_fixed(fd_, bytes, offset, index) : co_await loop.write(fd_, bytes, offset);
     if (n < 0) file_failure("cannot write", path_, n);
-    done += std::size_t(n);
-    file_offset_ += std::uint64_t(n);
+    bytes = bytes.subspan(std::size_t(n));
+    offset += std::uint64_t(n);
   }
+}
+
+io::Task<void> BufferedSink::commit(std::size_t n) {
+  filled_ += n;
+  if (filled_ == buffer_.bytes.size()) co_await flush();
+}
+
+io::Task<void> BufferedSink::finish() { co_await flush(); }
+
+io::Task<void> BufferedSink::flush() {
+  if (filled_ == 0) co_return;
+  co_await out_.write(loop_, offset_, buffer_.bytes.first(filled_), buffer_.index);
+  offset_ += filled_;
   filled_ = 0;
 }
 

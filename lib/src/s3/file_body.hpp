@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -32,29 +33,45 @@ class FileSource final : public http::BodySource {
   bool holding_ = false;
 };
 
-// Receives a body into an open file from its start, one registered buffer at a time. Does not own fd.
-class FileSink final : public http::BodySink {
+// Where a BufferedSink's filled buffer goes: a file at its offset, or a reader that wants bytes in order.
+class PieceWriter {
  public:
-  FileSink(io::Loop& loop, io::BufferPool& buffers, int fd, std::string path_for_errors);
-  ~FileSink() override;
-  // Takes a buffer from the pool: call before the body arrives.
-  io::Task<void> open();
-  std::span<std::byte> buffer() override { return lease_.bytes.subspan(filled_); }
+  virtual ~PieceWriter() = default;
+  // Takes all of bytes, which sit in registered buffer `index` (-1: not registered) and are the
+  // destination's bytes from `offset` on. The buffer is the caller's again once this returns.
+  virtual io::Task<void> write(io::Loop& loop, std::uint64_t offset, std::span<const std::byte> bytes, int index) = 0;
+};
+
+// Writes at offsets of an open file (WRITE_FIXED from registered buffers). Does not own fd.
+class FileWriter final : public PieceWriter {
+ public:
+  FileWriter(int fd, std::string path_for_errors) : fd_(fd), path_(std::move(path_for_errors)) {}
+  io::Task<void> write(io::Loop& loop, std::uint64_t offset, std::span<const std::byte> bytes, int index) override;
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+// Receives a body into one buffer and hands it to a PieceWriter each time it fills, and at the end: the
+// bytes land once, in the buffer, and go from there to their destination. The destination's bytes from
+// `offset` on. Does not own the buffer.
+class BufferedSink final : public http::BodySink {
+ public:
+  BufferedSink(io::Loop& loop, const io::BufferPool::Lease& buffer, PieceWriter& out, std::uint64_t offset)
+      : loop_(loop), buffer_(buffer), out_(out), offset_(offset) {}
+  std::span<std::byte> buffer() override { return buffer_.bytes.subspan(filled_); }
   io::Task<void> commit(std::size_t n) override;
   io::Task<void> finish() override;
-  std::uint64_t written() const noexcept { return file_offset_; }
 
  private:
   io::Task<void> flush();
 
   io::Loop& loop_;
-  io::BufferPool& buffers_;
-  int fd_;
-  std::string path_;
-  io::BufferPool::Lease lease_;
-  bool holding_ = false;
+  io::BufferPool::Lease buffer_;
+  PieceWriter& out_;
+  std::uint64_t offset_;  // where the buffer's first byte goes
   std::size_t filled_ = 0;
-  std::uint64_t file_offset_ = 0;
 };
 
 }  // namespace raws3::s3

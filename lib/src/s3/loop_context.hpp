@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/sigv4.hpp"
@@ -19,12 +20,17 @@ class LoopContext {
 
   // Build it on the loop's own thread: the buffers are registered with that loop's ring.
   LoopContext(io::Loop& loop, const Endpoint& endpoint)
-      : loop_(loop), endpoint_(endpoint), file_buffers_(loop, kFileBufferSize, kFileBuffers) {}
+      : loop_(loop), endpoint_(endpoint) {}
 
   io::Loop& loop() noexcept { return loop_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
   auth::Signer& signer() noexcept { return signer_; }
-  io::BufferPool& file_buffers() noexcept { return file_buffers_; }
+  // Made on first use: registered buffers are pinned memory, which a loop that never touches a file
+  // should not hold.
+  io::BufferPool& file_buffers() {
+    if (!file_buffers_) file_buffers_.emplace(loop_, kFileBufferSize, kFileBuffers);
+    return *file_buffers_;
+  }
 
   // The pool for host, resolving the host on first use.
   io::Task<http::ConnectionPool*> pool_for(const std::string& host);
@@ -33,7 +39,7 @@ class LoopContext {
   io::Loop& loop_;
   const Endpoint& endpoint_;
   auth::Signer signer_;
-  io::BufferPool file_buffers_;
+  std::optional<io::BufferPool> file_buffers_;
   std::map<std::string, std::unique_ptr<http::ConnectionPool>> pools_;
 };
 

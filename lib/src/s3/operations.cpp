@@ -5,6 +5,7 @@
 #include "auth/hash.hpp"
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
+#include "s3/checksum_sink.hpp"
 #include "s3/checksums.hpp"
 #include "s3/executor.hpp"
 #include "s3/xml.hpp"
@@ -78,23 +79,31 @@ io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::
 }
 
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink) {
+                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match) {
   S3Request request{.method = "GET", .bucket = bucket, .key = key};
   if (range) {
     if (range->length == 0) throw ConfigError("a byte range must not be empty");
     request.headers.push_back({"Range", "bytes=" + std::to_string(range->offset) + "-" +
                                             std::to_string(range->offset + range->length - 1)});
   }
-  S3Response r = co_await execute(context, request, &sink);
+  if (!if_match.empty()) request.headers.push_back({"If-Match", if_match});
+  request.headers.push_back({kChecksumModeHeader, "ENABLED"});
+  ChecksumSink verified(sink);
+  S3Response r = co_await execute(context, request, &verified);
   co_return head_result_from(r.head);
 }
 
+void add_object_headers(const PutOptions& options, std::vector<http::Header>& headers) {
+  if (!options.content_type.empty()) headers.push_back({"Content-Type", options.content_type});
+  for (const auto& [name, value] : options.metadata) headers.push_back({std::string(kMetaPrefix) + name, value});
+}
+
 io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
-                                 http::BodySource& body, PutOptions options) {
-  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &body};
-  if (!options.content_type.empty()) request.headers.push_back({"Content-Type", options.content_type});
-  for (const auto& [name, value] : options.metadata)
-    request.headers.push_back({std::string(kMetaPrefix) + name, value});
+                                 std::span<const std::byte> body, PutOptions options) {
+  http::MemorySource source(body);
+  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &source};
+  add_object_headers(options, request.headers);
+  add_body_checksum(options.checksum, body, request.headers);
   S3Response r = co_await execute(context, request);
   const std::string* etag = r.head.find("etag");
   co_return etag ? *etag : std::string();

@@ -22,12 +22,15 @@ io::Task<void> create_bucket(LoopContext& context, std::string bucket);
 io::Task<void> delete_bucket(LoopContext& context, std::string bucket);
 
 io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key);
-// The body goes to sink; returns what the response's headers say of the object.
+// The body goes to sink; returns what the response's headers say of the object. A non-empty if_match
+// makes the server refuse (412 PreconditionFailed) when the object's ETag is no longer that one.
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink);
-// Returns the ETag.
+                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match = {});
+// One PutObject carrying options.checksum; returns the ETag.
 io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
-                                 http::BodySource& body, PutOptions options);
+                                 std::span<const std::byte> body, PutOptions options);
+// What PutObject and CreateMultipartUpload say of the object: its Content-Type and metadata.
+void add_object_headers(const PutOptions& options, std::vector<http::Header>& headers);
 io::Task<void> delete_object(LoopContext& context, std::string bucket, std::string key);
 // One request: at most kMaxDeleteBatch keys.
 io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string bucket,

@@ -235,7 +235,10 @@ std::string parse_initiate_multipart(std::string_view body) {
 
 std::string parse_complete_multipart(std::string_view body) {
   pugi::xml_document doc;
-  return text(expect(doc, body, "CompleteMultipartUpload", {"CompleteMultipartUploadResult"}), "ETag");
+  // moto names its answer's root CompleteMultipartUploadResponse.
+  return text(expect(doc, body, "CompleteMultipartUpload",
+                     {"CompleteMultipartUploadResult", "CompleteMultipartUploadResponse"}),
+              "ETag");
 }
 
 MultipartUploadsPage parse_list_multipart_uploads(std::string_view body) {

@@ -1,0 +1,117 @@
+// Client's downloads: whole objects through the parallel ranged GET, explicit ranges as one request.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "io/file_descriptor.hpp"
+#include "raws3/client.hpp"
+#include "s3/client_impl.hpp"
+#include "s3/operations.hpp"
+#include "s3/range_get.hpp"
+
+namespace raws3 {
+
+namespace {
+
+HeadResult range_get(Client::Impl& impl, const std::string& bucket, const std::string& key,
+                     s3::Destination destination, const GetOptions& options) {
+  const std::vector<s3::LoopContext*> loops = impl.contexts();
+  return s3::range_get(loops, impl.next_slot.fetch_add(1, std::memory_order_relaxed), impl.config.tuning, bucket, key,
+                       std::move(destination), options);
+}
+
+// All of bytes to fd, which may be a pipe or a terminal.
+void write_all(int fd, std::span<const std::byte> bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      detail::throw_file_error("cannot write", path);
+    }
+    bytes = bytes.subspan(std::size_t(n));
+  }
+}
+
+}  // namespace
+
+std::string Client::get_object(const std::string& bucket, const std::string& key, std::optional<ByteRange> range) {
+  if (range) return get_object_async(bucket, key, range).get();
+  std::string body;
+  range_get(*impl_, bucket, key, s3::ToString{&body}, {});
+  return body;
+}
+
+std::future<std::string> Client::get_object_async(std::string bucket, std::string key,
+                                                  std::optional<ByteRange> range) {
+  return impl_->submit<std::string>([=](s3::LoopContext& c) -> io::Task<std::string> {
+    return [](s3::LoopContext& c, std::string bucket, std::string key,
+              std::optional<ByteRange> range) -> io::Task<std::string> {
+      http::StringSink sink(SIZE_MAX);
+      co_await s3::get_object(c, bucket, key, range, sink);
+      co_return sink.take();
+    }(c, bucket, key, range);
+  });
+}
+
+std::uint64_t Client::get_into(const std::string& bucket, const std::string& key, std::span<std::byte> dest,
+                               std::optional<ByteRange> range) {
+  if (!range) return range_get(*impl_, bucket, key, s3::ToMemory{dest}, {}).size;
+  return impl_
+      ->submit<std::uint64_t>([=](s3::LoopContext& c) {
+        return [](s3::LoopContext& c, std::string bucket, std::string key, std::span<std::byte> dest,
+                  std::optional<ByteRange> range) -> io::Task<std::uint64_t> {
+          http::SpanSink sink(dest);
+          co_await s3::get_object(c, bucket, key, range, sink);
+          co_return sink.filled();
+        }(c, bucket, key, dest, range);
+      })
+      .get();
+}
+
+HeadResult Client::get_to(const std::string& bucket, const std::string& key, const BodySink& sink,
+                          const GetOptions& options) {
+  return range_get(*impl_, bucket, key, s3::InOrder{sink}, options);
+}
+
+HeadResult Client::get_discard(const std::string& bucket, const std::string& key, const GetOptions& options) {
+  return range_get(*impl_, bucket, key, s3::Discard{}, options);
+}
+
+HeadResult Client::get_to_file(const std::string& bucket, const std::string& key, const std::string& path,
+                               const GetOptions& options) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
+    // A device, a FIFO or a terminal takes the bytes in order, as they come: no temporary, no rename.
+    io::FileDescriptor out(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (out.get() < 0) detail::throw_file_error("cannot open", path);
+    const int fd = out.get();
+    return range_get(*impl_, bucket, key,
+                     s3::InOrder{[fd, &path](std::span<const std::byte> bytes) { write_all(fd, bytes, path); }},
+                     options);
+  }
+
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // The object lands under a temporary name beside the target and replaces it only when complete.
+  std::string temp = (dir / ("." + target.filename().string() + ".raws3-XXXXXX")).string();
+  io::FileDescriptor file(::mkstemp(temp.data()));
+  if (file.get() < 0) detail::throw_file_error("cannot create a file in", dir.string());
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(file.get(), 0666 & ~mask);
+  try {
+    HeadResult result = range_get(*impl_, bucket, key, s3::ToFile{file.get(), path}, options);
+    if (::rename(temp.c_str(), path.c_str()) != 0) detail::throw_file_error("cannot rename the download to", path);
+    return result;
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+}
+
+}  // namespace raws3

@@ -1,0 +1,160 @@
+// Client's uploads: PutObject from memory, and streaming uploads from files, pipes and the caller.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "io/file_descriptor.hpp"
+#include "raws3/client.hpp"
+#include "s3/client_impl.hpp"
+#include "s3/multipart_put.hpp"
+#include "s3/operations.hpp"
+
+namespace raws3 {
+
+namespace {
+
+[[noreturn]] void throw_file_error(const std::string& what, const std::string& path) {
+  throw FileError(what + " '" + path + "': " + std::strerror(errno));
+}
+
+std::vector<s3::LoopContext*> all_loops(Client::Impl& impl) {
+  impl.start_loops();
+  std::vector<s3::LoopContext*> loops;
+  for (const Client::Impl::Slot& slot : impl.slots) loops.push_back(slot.context.get());
+  return loops;
+}
+
+s3::UploadSettings settings_for(const Client::Impl& impl, const std::string& bucket, const std::string& key,
+                                const PutOptions& options, std::optional<std::uint64_t> size) {
+  const Tuning& tuning = impl.config.tuning;
+  return s3::UploadSettings{
+      .bucket = bucket,
+      .key = key,
+      .options = options,
+      .plan = s3::plan_parts(options.part_size ? options.part_size : tuning.put_part_size, size),
+      .inflight = tuning.put_inflight,
+      .size = size,
+  };
+}
+
+PutResult upload_descriptor(Client::Impl& impl, const std::string& bucket, const std::string& key, int fd,
+                            std::optional<std::uint64_t> size, const std::string& name, const PutOptions& options) {
+  std::vector<s3::LoopContext*> loops = all_loops(impl);
+  s3::UploadSettings settings = settings_for(impl, bucket, key, options, size);
+  return impl
+      .submit<PutResult>([=](s3::LoopContext& home) { return s3::upload_fd(home, loops, settings, fd, size, name); })
+      .get();
+}
+
+// The home-loop halves of the writer's calls.
+io::Task<s3::Upload*> create_upload(s3::LoopContext& home, std::vector<s3::LoopContext*> loops,
+                                    s3::UploadSettings settings) {
+  co_return new s3::Upload(home, std::move(loops), std::move(settings));
+}
+
+io::Task<void> destroy_upload(s3::Upload* upload) {
+  co_await upload->abort();
+  delete upload;
+}
+
+io::Task<void> adopt(s3::Upload* upload, std::size_t pending, std::shared_ptr<const std::vector<std::byte>> buffer) {
+  if (pending > 0) co_await upload->advance(pending);
+  co_await upload->write_owned(std::move(buffer));
+}
+
+// An ObjectWriter's S3 side. The caller's thread copies into the chunk the home loop lent it and crosses
+// to the loop only when that chunk is full: one round trip per part, not per write.
+class S3Writer final : public ObjectWriter::Backend {
+ public:
+  S3Writer(Client::Impl& impl, s3::UploadSettings settings)
+      : impl_(impl), home_(impl.next_slot.fetch_add(1, std::memory_order_relaxed)) {
+    std::vector<s3::LoopContext*> loops = all_loops(impl);
+    upload_ = call<s3::Upload*>([loops, settings](s3::LoopContext& home) { return create_upload(home, loops, settings); });
+  }
+  ~S3Writer() override {
+    call<void>([upload = upload_](s3::LoopContext&) { return destroy_upload(upload); });
+  }
+
+  void write_chunk(std::span<const std::byte> bytes) override {
+    while (!bytes.empty()) {
+      if (room_.empty()) {
+        room_ = call<std::span<std::byte>>([upload = upload_, n = pending_](s3::LoopContext&) { return upload->advance(n); });
+        pending_ = 0;
+      }
+      const std::size_t n = std::min(room_.size(), bytes.size());
+      std::memcpy(room_.data(), bytes.data(), n);
+      room_ = room_.subspan(n);
+      bytes = bytes.subspan(n);
+      pending_ += n;
+    }
+  }
+
+  void write_owned(std::vector<std::byte> buffer) override {
+    auto owned = std::make_shared<const std::vector<std::byte>>(std::move(buffer));
+    call<void>([upload = upload_, n = pending_, owned](s3::LoopContext&) { return adopt(upload, n, owned); });
+    room_ = {};
+    pending_ = 0;
+  }
+
+  PutResult finish() override {
+    return call<PutResult>([upload = upload_, n = pending_](s3::LoopContext&) { return upload->finish(n); });
+  }
+
+  void abort() noexcept override {
+    call<void>([upload = upload_](s3::LoopContext&) { return upload->abort(); });
+  }
+
+ private:
+  template <class T, class Make>
+  T call(Make make) {
+    return impl_.submit<T>(std::move(make), home_).get();
+  }
+
+  Client::Impl& impl_;
+  unsigned home_;
+  s3::Upload* upload_ = nullptr;
+  std::span<std::byte> room_;  // the rest of the lent chunk
+  std::size_t pending_ = 0;    // written into it, not yet counted by the upload
+};
+
+}  // namespace
+
+std::string Client::put_object(const std::string& bucket, const std::string& key, std::span<const std::byte> body,
+                               const PutOptions& options) {
+  return put_object_async(bucket, key, body, options).get();
+}
+
+std::future<std::string> Client::put_object_async(std::string bucket, std::string key, std::span<const std::byte> body,
+                                                  PutOptions options) {
+  return impl_->submit<std::string>(
+      [=](s3::LoopContext& c) { return s3::put_object(c, bucket, key, body, options); });
+}
+
+std::string Client::put_file(const std::string& bucket, const std::string& key, const std::string& path,
+                             const PutOptions& options) {
+  return upload_file(bucket, key, path, options).etag;
+}
+
+PutResult Client::upload_file(const std::string& bucket, const std::string& key, const std::string& path,
+                              const PutOptions& options) {
+  io::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) throw_file_error("cannot open", path);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw_file_error("cannot stat", path);
+  if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
+  // Pipes, sockets and terminals have no size: they stream to their end.
+  std::optional<std::uint64_t> size;
+  if (S_ISREG(st.st_mode)) size = std::uint64_t(st.st_size);
+  return upload_descriptor(*impl_, bucket, key, file.get(), size, path, options);
+}
+
+PutResult Client::upload_stream(const std::string& bucket, const std::string& key, int fd, const PutOptions& options) {
+  return upload_descriptor(*impl_, bucket, key, fd, std::nullopt, "fd " + std::to_string(fd), options);
+}
+
+ObjectWriter Client::writer(const std::string& bucket, const std::string& key, const PutOptions& options) {
+  return ObjectWriter(std::make_unique<S3Writer>(*impl_, settings_for(*impl_, bucket, key, options, std::nullopt)));
+}
+
+}  // namespace raws3

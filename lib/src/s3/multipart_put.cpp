@@ -1,0 +1,293 @@
+#include "s3/multipart_put.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "auth/hash.hpp"
+#include "raws3/error.hpp"
+#include "s3/checksums.hpp"
+#include "s3/executor.hpp"
+#include "s3/operations.hpp"
+#include "s3/xml.hpp"
+
+namespace raws3::s3 {
+
+// Requests are named locals, never temporaries inside a co_await expression (GCC 12 double-frees those).
+
+namespace {
+
+constexpr std::uint64_t kMiB = 1 << 20;
+
+// UploadPart, on whichever loop it was given to. The checksum is computed here, so that the CPU it costs
+// is spread over the loops with the sends.
+io::Task<CompletedPart> upload_part(LoopContext& context, std::string bucket, std::string key, std::string upload_id,
+                                    int number, std::span<const std::byte> bytes, Checksum checksum) {
+  http::MemorySource source(bytes);
+  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &source};
+  request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
+  CompletedPart part{.part_number = number, .etag = {}, .checksum_crc32c = {}};
+  part.checksum_crc32c = add_body_checksum(checksum, bytes, request.headers);
+  S3Response r = co_await execute(context, request);
+  const std::string* etag = r.head.find("etag");
+  if (!etag || etag->empty())
+    throw NetworkError("UploadPart " + std::to_string(number) + " of '" + key + "' was answered without an ETag");
+  part.etag = *etag;
+  co_return part;
+}
+
+}  // namespace
+
+PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size) {
+  if (wanted == 0 || wanted > kMaxPartSize)
+    throw ConfigError("part size " + std::to_string(wanted) + " is outside 1 byte to 5 GiB");
+  if (!size || *size <= wanted * kMaxParts) return {wanted, false};
+  const std::uint64_t needed = (*size + kMaxParts - 1) / kMaxParts;
+  const std::uint64_t raised = (needed + kMiB - 1) / kMiB * kMiB;
+  if (raised > kMaxPartSize)
+    throw ConfigError("an object of " + std::to_string(*size) + " bytes is larger than S3's limit (10,000 parts of 5 GiB)");
+  return {raised, true};
+}
+
+Upload::Upload(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings)
+    : home_(home),
+      loops_(std::move(loops)),
+      settings_(std::move(settings)) {}
+
+Upload::~Upload() = default;
+
+void Upload::throw_if_failed() const {
+  if (failure_) std::rethrow_exception(failure_);
+  if (aborted_) throw Error("the upload of '" + settings_.key + "' was aborted");
+}
+
+io::Task<void> Upload::push_current(bool last) {
+  if (!current_ || current_.filled() == 0 || !(last || current_.full())) co_return;
+  Part part{std::move(current_), nullptr, {}};
+  part.bytes = part.chunk.data();
+  co_await push(std::move(part));
+}
+
+io::Task<std::span<std::byte>> Upload::advance(std::size_t n) {
+  throw_if_failed();
+  current_.commit(n);
+  co_await push_current(false);
+  if (!current_) {
+    if (!ring_) {
+      // A known size needs no more chunks than parts, nor chunks larger than itself.
+      const std::uint64_t part = part_size();
+      std::uint64_t chunk = part;
+      unsigned count = settings_.inflight + 1;
+      if (settings_.size) {
+        chunk = std::clamp<std::uint64_t>(*settings_.size, 1, part);
+        count = unsigned(std::clamp<std::uint64_t>((*settings_.size + part - 1) / part, 1, count));
+      }
+      ring_.emplace(home_.loop(), std::size_t(chunk), count);
+    }
+    current_ = co_await ring_->acquire();
+    throw_if_failed();
+  }
+  co_return current_.room();
+}
+
+io::Task<void> Upload::write_owned(std::shared_ptr<const std::vector<std::byte>> buffer) {
+  std::span<const std::byte> rest(*buffer);
+  // Top up a chunk already begun, so that every part but the last stays part_size long.
+  if (current_ && current_.filled() > 0) {
+    const std::size_t n = std::min(rest.size(), current_.room().size());
+    std::memcpy(current_.room().data(), rest.data(), n);
+    rest = rest.subspan(n);
+    current_.commit(n);
+    co_await push_current(false);
+  }
+  const std::size_t part = std::size_t(part_size());
+  while (rest.size() >= part) {
+    Part slice{{}, buffer, rest.first(part)};
+    rest = rest.subspan(part);
+    co_await push(std::move(slice));
+  }
+  if (rest.empty()) co_return;
+  std::span<std::byte> room = co_await advance(0);
+  std::memcpy(room.data(), rest.data(), rest.size());
+  current_.commit(rest.size());
+}
+
+io::Task<void> Upload::push(Part part) {
+  throw_if_failed();
+  pushed_ += part.bytes.size();
+  if (upload_id_.empty()) {
+    if (!held_) {
+      held_ = std::move(part);
+      co_return;
+    }
+    co_await start();
+    Part first = std::move(*held_);
+    held_.reset();
+    co_await send(std::move(first));
+  }
+  co_await send(std::move(part));
+}
+
+io::Task<void> Upload::start() {
+  S3Request request{.method = "POST", .bucket = settings_.bucket, .key = settings_.key};
+  request.query.emplace_back("uploads", "");
+  add_object_headers(settings_.options, request.headers);
+  if (settings_.options.checksum == Checksum::Crc32c)
+    request.headers.push_back({"x-amz-checksum-algorithm", "CRC32C"});
+  // A CreateMultipartUpload sent twice would leave the first upload orphaned.
+  request.idempotent = false;
+  S3Response r = co_await execute(home_, request);
+  upload_id_ = parse_initiate_multipart(r.body);
+}
+
+io::Task<void> Upload::send(Part part) {
+  while (in_flight_.size() >= settings_.inflight) co_await slot_waiters_.wait();
+  throw_if_failed();
+  const int number = next_part_++;
+  if (number > int(kMaxParts))
+    throw Error("'" + settings_.key + "' needs more than 10,000 parts of " + std::to_string(part_size()) +
+                " bytes: raise the part size (RAWS3_PUT_PART_SIZE)");
+  const std::span<const std::byte> bytes = part.bytes;
+  in_flight_.emplace(number, std::move(part));
+  LoopContext& target = *loops_[next_loop_++ % loops_.size()];
+  target.loop().post([this, &target, number, bytes, bucket = settings_.bucket, key = settings_.key,
+                      upload_id = upload_id_, checksum = settings_.options.checksum] {
+    io::spawn(upload_part(target, bucket, key, upload_id, number, bytes, checksum),
+              [this, number](PartOutcome outcome, std::exception_ptr error) {
+                home_.loop().post([this, number, outcome = std::move(outcome), error] {
+                  part_done(number, outcome, error);
+                });
+              });
+  });
+}
+
+void Upload::part_done(int number, PartOutcome outcome, std::exception_ptr error) {
+  auto it = in_flight_.find(number);
+  const std::uint64_t bytes = it->second.bytes.size();
+  Part done = std::move(it->second);
+  in_flight_.erase(it);
+  if (error) {
+    if (!failure_) failure_ = error;
+  } else {
+    completed_.push_back(std::move(std::get<CompletedPart>(outcome)));
+    acknowledged_ += bytes;
+    if (settings_.options.progress) settings_.options.progress(acknowledged_, settings_.size.value_or(0));
+  }
+  // State is settled before anyone waiting is resumed: releasing the chunk may run the source at once.
+  done.chunk.reset();
+  done.owner.reset();
+  slot_waiters_.wake_one();
+  if (in_flight_.empty())
+    while (!drain_waiters_.empty()) drain_waiters_.wake_one();
+}
+
+io::Task<void> Upload::drain() {
+  while (!in_flight_.empty()) co_await drain_waiters_.wait();
+}
+
+io::Task<PutResult> Upload::finish(std::size_t n) {
+  std::exception_ptr error;
+  try {
+    throw_if_failed();
+    current_.commit(n);
+    co_await push_current(true);
+    current_.reset();
+    co_return co_await complete();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_await abort();
+  std::rethrow_exception(error);
+}
+
+io::Task<PutResult> Upload::complete() {
+  PutResult result{.etag = {},
+                   .size = pushed_,
+                   .part_size = part_size(),
+                   .parts = 0,
+                   .part_size_raised = settings_.plan.raised};
+  if (upload_id_.empty()) {
+    // At most one part: a PutObject.
+    std::span<const std::byte> body = held_ ? held_->bytes : std::span<const std::byte>{};
+    result.etag = co_await put_object(home_, settings_.bucket, settings_.key, body, settings_.options);
+    held_.reset();
+    if (settings_.options.progress) settings_.options.progress(result.size, result.size);
+    co_return result;
+  }
+  co_await drain();
+  throw_if_failed();
+  std::sort(completed_.begin(), completed_.end(),
+            [](const CompletedPart& a, const CompletedPart& b) { return a.part_number < b.part_number; });
+  const std::string body = build_complete_multipart(completed_, settings_.options.checksum == Checksum::Crc32c);
+  http::MemorySource source(http::as_bytes(body));
+  S3Request request{.method = "POST",
+                    .bucket = settings_.bucket,
+                    .key = settings_.key,
+                    .body = &source,
+                    .payload_hash = auth::hex(auth::sha256(body))};
+  request.query.emplace_back("uploadId", upload_id_);
+  request.headers.push_back({"Content-Type", "application/xml"});
+  S3Response r = co_await execute(home_, request);
+  // A 200 may still carry an <Error>: the reader throws it. An empty ETag (radosgw) is no failure.
+  result.etag = parse_complete_multipart(r.body);
+  result.parts = unsigned(completed_.size());
+  upload_id_.clear();
+  if (settings_.options.progress) settings_.options.progress(result.size, result.size);
+  co_return result;
+}
+
+io::Task<void> Upload::abort() noexcept {
+  if (aborted_) co_return;
+  aborted_ = true;
+  co_await drain();
+  held_.reset();
+  current_.reset();
+  if (upload_id_.empty()) co_return;
+  S3Request request{.method = "DELETE", .bucket = settings_.bucket, .key = settings_.key};
+  request.query.emplace_back("uploadId", upload_id_);
+  try {
+    co_await execute(home_, request);
+  } catch (...) {
+    // Nothing more to do here: the caller gets the failure that made us abort, which matters more.
+  }
+  upload_id_.clear();
+}
+
+io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings, int fd,
+                              std::optional<std::uint64_t> size, std::string name_for_errors) {
+  Upload upload(home, std::move(loops), std::move(settings));
+  std::exception_ptr error;
+  try {
+    // -1: the descriptor's own position, which is all a pipe has.
+    constexpr std::uint64_t kCurrentPosition = ~std::uint64_t{0};
+    io::Loop& loop = home.loop();
+    std::uint64_t offset = 0;
+    std::size_t got = 0;
+    for (;;) {
+      if (size && offset == *size) break;
+      std::span<std::byte> room = co_await upload.advance(got);
+      got = 0;
+      if (size) room = room.first(std::size_t(std::min<std::uint64_t>(room.size(), *size - offset)));
+      const std::uint64_t at = size ? offset : kCurrentPosition;
+      const int index = upload.room_index();
+      const int n = index >= 0 ? co_await loop.read_fixed(fd, room, at, index) : co_await loop.read(fd, room, at);
+      if (n < 0) {
+        if (n == -EINTR || n == -EAGAIN) continue;
+        throw FileError("cannot read '" + name_for_errors + "': " + std::strerror(-n));
+      }
+      if (n == 0) {
+        if (size) throw FileError("'" + name_for_errors + "' shrank while it was being uploaded");
+        break;
+      }
+      got = std::size_t(n);
+      offset += got;
+    }
+    co_return co_await upload.finish(got);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_await upload.abort();
+  std::rethrow_exception(error);
+}
+
+}  // namespace raws3::s3

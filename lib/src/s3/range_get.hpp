@@ -1,0 +1,45 @@
+// A whole-object GET as concurrent ranged GETs spread over every loop of a client.
+//
+// The first request asks for the first max(part size, threshold) bytes and learns the object's size and
+// ETag from Content-Range (no HEAD round trip); an object that fits is done with it. As soon as its head
+// arrives, the rest is cut into parts that `inflight` workers, spread over the loops, take one after
+// another; every one carries If-Match with the first answer's ETag, so a replaced object fails instead of
+// mixing versions. Each part's body is received straight into its final place: the caller's memory, or a
+// registered buffer that is then written to a file at its offset, or handed to the caller in order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "raws3/client.hpp"
+#include "s3/loop_context.hpp"
+
+namespace raws3::s3 {
+
+// Where the object goes.
+struct ToMemory {
+  std::span<std::byte> bytes;  // the object must fit
+};
+struct ToString {
+  std::string* owned;  // resized to the object's size
+};
+struct ToFile {
+  int fd;  // a regular file, written at offsets; not owned
+  std::string path;  // for errors
+};
+struct InOrder {
+  // Receives the body in order on the thread that called range_get; throwing fails the GET.
+  std::function<void(std::span<const std::byte>)> consume;
+};
+struct Discard {};
+using Destination = std::variant<ToMemory, ToString, ToFile, InOrder, Discard>;
+
+// Runs the GET on loops (starting with loops[first % size]) and blocks until it is done; progress, when
+// set, is called on this thread after each part. Throws the first failure once every request has ended.
+HeadResult range_get(std::span<LoopContext* const> loops, unsigned first, const Tuning& tuning, std::string bucket,
+                     std::string key, Destination destination, const GetOptions& options);
+
+}  // namespace raws3::s3

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# GET of one object of random bytes from nginx on loopback (plain HTTP, ranges, keep-alive; nginx
+# ignores Authorization, so every S3 client can read it as /bucket/key), side by side:
+#   raws3-discard  librawS3 to its discard sink       (tests/tools/get_driver discard)
+#   raws3-file     librawS3 to a file on tmpfs         (tests/tools/get_driver file)
+#   curl-null      curl -o /dev/null                   curl-file  curl -o a file on tmpfs
+#   awscrt-null    aws-c-s3 (python3-awscrt) to /dev/null   awscrt-file  ... to a file on tmpfs
+#   rclone-file    rclone copyto a file on tmpfs
+# The tools alternate, RUNS times; the table gives medians of MB/s, client CPU-seconds (user+sys) per GB
+# and peak RSS. With INFLIGHT="4 8 16 ..." librawS3 to the discard sink also runs at each of those
+# RAWS3_GET_INFLIGHT values.
+#
+#   perf/get_bench.sh [BUILD_DIR]      (default: build; needs its tests/get_driver)
+#   env: RUNS (5), SIZE_MB (1024), INFLIGHT (""), PORT (80: aws-c-s3 connects there without TLS)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+driver=$build/tests/get_driver
+RUNS=${RUNS:-5}; SIZE_MB=${SIZE_MB:-1024}; INFLIGHT=${INFLIGHT:-}; PORT=${PORT:-80}
+work=/dev/shm/raws3-get-bench-$(id -u)
+[ -x "$driver" ] || ninja -C "$build" tests/get_driver
+for p in nginx-light curl rclone python3-awscrt time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$p" >&2
+done
+
+mkdir -p "$work/root/bucket" "$work/state"
+object=$work/root/bucket/key
+[ "$(stat -c %s "$object" 2>/dev/null)" = $((SIZE_MB << 20)) ] || head -c $((SIZE_MB << 20)) /dev/urandom >"$object"
+cat >"$work/state/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/state/nginx.pid;
+error_log $work/state/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000; keepalive_timeout 120s;
+  default_type application/octet-stream;
+  client_body_temp_path $work/state/body; proxy_temp_path $work/state/proxy;
+  fastcgi_temp_path $work/state/fcgi; uwsgi_temp_path $work/state/uwsgi; scgi_temp_path $work/state/scgi;
+  server { listen 127.0.0.1:$PORT; root $work/root; }
+}
+CONF
+nginx -c "$work/state/nginx.conf" -p "$work/state"
+trap 'kill "$(cat "$work/state/nginx.pid")" 2>/dev/null || true; rm -f "$work/out"' EXIT
+url=http://127.0.0.1:$PORT/bucket/key
+for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "$url" && break; sleep 0.1; done
+
+results=$work/results
+: >"$results"
+# measure NAME CMD...: one run; its own transfer seconds when it prints them (a last line that is a
+# number or get_driver's JSON), else the wall clock.
+measure() {
+  local name=$1 e u s m own
+  shift
+  rm -f "$work/out"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" ||
+    { echo "$name failed:" >&2; cat "$work/stderr" >&2; exit 1; }
+  read -r e u s m <"$work/time"
+  own=$(tail -n 1 "$work/stdout" "$work/stderr" 2>/dev/null | sed -n 's/.*"seconds": \([0-9.e-]*\).*/\1/p;/^[0-9.]*$/p' | tail -n 1)
+  echo "$name ${own:-$e} $u $s $m" >>"$results"
+  rm -f "$work/out"
+}
+raws3=(env S3_ENDPOINT="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench)
+rclone_get=(env -u AWS_CA_BUNDLE rclone copyto ":s3:bucket/key" "$work/out" --s3-provider Other
+  --s3-endpoint "http://127.0.0.1:$PORT" --s3-access-key-id bench --s3-secret-access-key bench
+  --s3-force-path-style --ignore-checksum --no-check-dest)
+
+for run in $(seq "$RUNS"); do
+  echo "run $run of $RUNS" >&2
+  measure raws3-discard "${raws3[@]}" "$driver" discard bucket key
+  measure raws3-file "${raws3[@]}" "$driver" file bucket key "$work/out"
+  measure curl-null curl -sf -o /dev/null "$url"
+  measure curl-file curl -sf -o "$work/out" "$url"
+  measure awscrt-null /usr/bin/python3 "$top/perf/awscrt_get.py" "127.0.0.1:$PORT" /bucket/key /dev/null
+  measure awscrt-file /usr/bin/python3 "$top/perf/awscrt_get.py" "127.0.0.1:$PORT" /bucket/key "$work/out"
+  measure rclone-file "${rclone_get[@]}"
+  for n in $INFLIGHT; do measure "raws3-discard-inflight$n" "${raws3[@]}" RAWS3_GET_INFLIGHT="$n" "$driver" discard bucket key; done
+done
+
+python3 - "$results" "$SIZE_MB" <<'PY'
+import collections, statistics, sys
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    name, secs, user, sys_, rss = line.split()
+    rows.setdefault(name, []).append((float(secs), float(user) + float(sys_), int(rss)))
+gb = int(sys.argv[2]) / 1024 * 1.073741824
+print(f"| client | MB/s | CPU-s/GB | peak RSS MiB | runs |")
+print(f"|---|---:|---:|---:|---:|")
+for name, runs in rows.items():
+    mbs = statistics.median(gb * 1000 / s for s, _, _ in runs)
+    cpu = statistics.median(c / gb for _, c, _ in runs)
+    rss = statistics.median(r / 1024 for _, _, r in runs)
+    print(f"| {name} | {mbs:.0f} | {cpu:.2f} | {rss:.0f} | {len(runs)} |")
+PY

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Streaming uploads (issue 5): round trips from a file, a pipe and an ObjectWriter, and failures that
+must leave no multipart upload behind.
+
+Uploads go through tests/tools/put_driver (RAWS3_PUT_DRIVER), which calls Client::upload_file,
+upload_stream and writer(); s3-cli's put is checked too. Every object is read back with boto3 and
+compared by SHA-256. Parts are PART bytes (RAWS3_PUT_PART_SIZE) to keep the tests quick: above moto's
+5 MiB floor, so that "5 MiB" and "one part" are different sizes. The 100 MiB round trips and the memory
+bound are in test_multipart_large.py.
+"""
+import json
+import os
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+import harness
+from harness import MiB
+
+sys.path.insert(0, str(harness.REPO / "tests" / "fault_server"))
+import fault_s3  # noqa: E402  -- the server the fault tests run
+
+PART = 6 * MiB
+INFLIGHT = 3
+SIZES = [0, 1, 5 * MiB - 1, 5 * MiB, PART, PART + 1]
+SERVERS = ["s3rver", "moto", "rgw"]
+
+
+def driver_path():
+    p = Path(os.environ.get("RAWS3_PUT_DRIVER") or harness.REPO / "build" / "tests" / "put_driver")
+    if not p.is_file():
+        if os.environ.get("RAWS3_PUT_DRIVER"):
+            raise AssertionError(f"RAWS3_PUT_DRIVER={p} is not a file")
+        raise unittest.SkipTest(f"put_driver not built ({p}); build it or set RAWS3_PUT_DRIVER")
+    return str(p)
+
+
+def run_driver(env, *args, stdin=None, extra_env=None, timeout=300):
+    """Runs put_driver; returns (rc, the JSON it printed or None, stderr text, rusage)."""
+    e = harness.cli_env(env, {"RAWS3_PUT_PART_SIZE": str(PART), "RAWS3_PUT_INFLIGHT": str(INFLIGHT),
+                              **(extra_env or {})})
+    feed = stdin if isinstance(stdin, (bytes, bytearray)) else None
+    proc = subprocess.Popen([driver_path(), *map(str, args)], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.PIPE if feed is not None else (stdin or subprocess.DEVNULL))
+    out, err = proc.communicate(feed, timeout=timeout)
+    result = json.loads(out) if proc.returncode == 0 and out.strip() else None
+    return proc.returncode, result, err.decode(errors="replace")
+
+
+class UploadHelpers:
+    """Uploading with put_driver and checking what the server holds (mixed into ServerTestCase)."""
+
+    def upload(self, how, key, data, **kw):
+        """Uploads data under key by `how` (file, stream or writer); returns the driver's result."""
+        if how == "file":
+            path = self.tmp / "body"
+            path.write_bytes(data)
+            rc, result, err = run_driver(self.env, "file", self.bucket, key, path, **kw)
+        else:
+            rc, result, err = run_driver(self.env, how, self.bucket, key, stdin=data, **kw)
+        self.assertEqual(rc, 0, f"put_driver {how} of {len(data)} bytes failed:\n{err}")
+        return result
+
+    def assert_object(self, key, data):
+        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        self.assertEqual(len(body), len(data), key)
+        self.assertEqual(harness.sha256_bytes(body), harness.sha256_bytes(data), key)
+
+    def assert_no_uploads(self, prefix):
+        if self.SERVER == "s3rver":
+            return  # s3rver cannot list multipart uploads (NotImplemented)
+        uploads = self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
+        self.assertEqual([u["Key"] for u in uploads if u["Key"].startswith(prefix)], [])
+
+    def round_trips(self, how):
+        prefix = self.prefix(how)
+        for size in SIZES:
+            with self.subTest(size=size):
+                data = harness.random_bytes(size)
+                key = f"{prefix}{size}"
+                result = self.upload(how, key, data)
+                self.assertEqual(result["size"], size)
+                # More than one part is a multipart upload; up to one part, a single PutObject.
+                self.assertEqual(result["parts"], 0 if size <= PART else -(-size // PART))
+                self.assert_object(key, data)
+        self.assert_no_uploads(prefix)
+
+
+class Uploads(UploadHelpers):
+    """Round trips and aborts against one real server (see server_variants below)."""
+
+    def test_round_trips_from_a_file(self):
+        self.round_trips("file")
+
+    def test_round_trips_from_a_pipe(self):
+        self.round_trips("stream")
+
+    def test_round_trips_through_a_writer(self):
+        self.round_trips("writer")
+
+    def test_checksum_options(self):
+        prefix = self.prefix()
+        data = harness.random_bytes(PART + 12345)
+        for checksum in ("md5", "none"):
+            with self.subTest(checksum=checksum):
+                key = f"{prefix}{checksum}"
+                self.upload("stream", key, data, extra_env={"PUT_DRIVER_CHECKSUM": checksum})
+                self.assert_object(key, data)
+
+    def test_cli_put_is_a_multipart_upload(self):
+        prefix = self.prefix()
+        path = self.tmp / "big"
+        data = harness.random_bytes(2 * PART + 1)
+        path.write_bytes(data)
+        res = harness.run_cli("put", path, f"s3://{self.bucket}/{prefix}big", env=self.env, global_args=True,
+                              extra_env={"RAWS3_PUT_PART_SIZE": str(PART)})
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assert_object(f"{prefix}big", data)
+        if self.SERVER != "s3rver":  # s3rver's multipart ETags have no "-N"
+            etag = self.s3.head_object(Bucket=self.bucket, Key=f"{prefix}big")["ETag"]
+            self.assertTrue(etag.strip('"').endswith("-3"), etag)
+
+    def test_writer_dropped_midway_leaves_no_upload(self):
+        prefix = self.prefix()
+        key = f"{prefix}dropped"
+        data = harness.random_bytes(4 * PART)
+        rc, _, err = run_driver(self.env, "writer", self.bucket, key, 2 * PART + 5, stdin=data)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("giving up on purpose", err)
+        self.assert_no_uploads(prefix)
+        with self.assertRaises(self.s3.exceptions.ClientError):
+            self.s3.head_object(Bucket=self.bucket, Key=key)
+
+
+class UploadsMoto(UploadHelpers):
+    """What only moto does: refuse parts under 5 MiB, and keep the parts' CRC32C."""
+
+    def test_parts_below_the_floor_fail_at_complete_and_are_aborted(self):
+        prefix = self.prefix()
+        key = f"{prefix}small-parts"
+        rc, _, err = run_driver(self.env, "stream", self.bucket, key, stdin=harness.random_bytes(3 * MiB),
+                                extra_env={"RAWS3_PUT_PART_SIZE": str(MiB)})
+        self.assertEqual(rc, 1, err)
+        self.assertIn("EntityTooSmall", err)
+        self.assert_no_uploads(prefix)
+
+    def test_part_checksums_reach_the_server(self):
+        # moto records checksums without checking them (fault_s3 checks: see Faults).
+        prefix = self.prefix()
+        self.upload("stream", f"{prefix}big", harness.random_bytes(PART + 1))
+        # A checksum of the parts' checksums, "-<parts>": moto took one for each part.
+        got = self.s3.get_object(Bucket=self.bucket, Key=f"{prefix}big", ChecksumMode="ENABLED")
+        self.assertTrue(got.get("ChecksumCRC32C", "").endswith("-2"), got.get("ChecksumCRC32C"))
+
+
+harness.server_variants(Uploads, SERVERS, globals())
+harness.server_variants(UploadsMoto, ["moto"], globals())
+
+
+class Faults(unittest.TestCase):
+    """Against fault_s3, which checks every x-amz-checksum-crc32c and fails chosen requests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen([sys.executable, fault_s3.__file__, "--port", "0"], stdout=subprocess.PIPE,
+                                      text=True)
+        line = cls.server.stdout.readline()
+        cls.endpoint = line.rsplit(" ", 1)[-1].strip()
+        cls.env = {"S3_ENDPOINT": cls.endpoint, "AWS_ACCESS_KEY_ID": "fault", "AWS_SECRET_ACCESS_KEY": "fault",
+                   "AWS_DEFAULT_REGION": "us-east-1"}
+        cls.s3 = harness.boto3_client({**cls.env, "S3_BUCKET": "b"})
+        cls.s3.create_bucket(Bucket="b")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait()
+
+    def control(self, method, path, body=None):
+        import urllib.request
+        req = urllib.request.Request(self.endpoint + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def setUp(self):
+        self.control("DELETE", "/_fault")
+        self.control("DELETE", "/_log")
+
+    def arm(self, op, fault, count=1):
+        self.control("POST", "/_fault", {"op": op, "fault": fault, "count": count})
+
+    def put(self, how, key, size, **kw):
+        data = harness.random_bytes(size)
+        return data, run_driver(self.env, how, "b", key, stdin=data, **kw)
+
+    def assert_failed_and_aborted(self, rc, err, *words):
+        self.assertEqual(rc, 1, err)
+        for w in words:
+            self.assertIn(w, err)
+        self.assertEqual(self.control("GET", "/_uploads"), [])
+        ops = [e["op"] for e in self.control("GET", "/_log")]
+        self.assertIn("AbortMultipartUpload", ops)
+
+    def test_checksums_are_verified_by_the_server(self):
+        data, (rc, result, err) = self.put("writer", "ok", 3 * PART + 7)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(result["parts"], 4)
+        self.assertEqual(self.s3.get_object(Bucket="b", Key="ok")["Body"].read(), data)
+
+    def test_refused_part_aborts_the_upload(self):
+        self.arm("UploadPart", "access_denied")
+        _, (rc, _, err) = self.put("stream", "denied", 4 * PART)
+        self.assert_failed_and_aborted(rc, err, "AccessDenied")
+
+    def test_error_in_a_200_complete_aborts_the_upload(self):
+        self.arm("CompleteMultipartUpload", "error_in_200")
+        _, (rc, _, err) = self.put("writer", "error200", 2 * PART + 1)
+        self.assert_failed_and_aborted(rc, err, "InternalError")
+
+    def test_transient_part_failure_is_retried(self):
+        self.arm("UploadPart", "internal_error", count=2)
+        data, (rc, _, err) = self.put("stream", "retried", 3 * PART)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.s3.get_object(Bucket="b", Key="retried")["Body"].read(), data)
+
+    def test_retries_spent_abort_the_upload(self):
+        self.arm("UploadPart", "slow_down", count=-1)
+        _, (rc, _, err) = self.put("stream", "slow", 2 * PART + 1, extra_env={"RAWS3_MAX_ATTEMPTS": "2"})
+        self.assert_failed_and_aborted(rc, err, "SlowDown")
+
+
+if __name__ == "__main__":
+    harness.main()
