@@ -7,7 +7,8 @@ S3 it speaks: ListBuckets, Create/DeleteBucket, Put/Get (Range, If-Match)/Head/D
 DeleteObjects, ListObjectsV2, and multipart (Create, UploadPart, Complete, Abort, ListMultipartUploads).
 Request bodies may be aws-chunked. x-amz-checksum-{crc32c,crc32,sha256} on uploads are checked; a GET
 of a whole object with x-amz-checksum-mode: ENABLED answers the object's checksum (CRC32C unless it was
-uploaded with another one; composite "-N" after a multipart upload with part checksums).
+uploaded with another one; composite "-N" after a multipart upload with part checksums); so does a
+ranged GET whose range covers the whole object.
 
 Faults are armed through a control endpoint, outside S3's namespace:
     POST   /_fault    {"op": "GetObject", "fault": "reset_mid_body", "count": 2, "key": "k"}
@@ -16,6 +17,7 @@ Faults are armed through a control endpoint, outside S3's namespace:
     DELETE /_fault    disarms every fault
     GET    /_uploads  open multipart uploads, JSON [{"bucket", "key", "upload_id"}]
     GET    /_log      every S3 request so far, JSON [{"op", "key", "fault"}]; DELETE /_log empties it
+    GET    /_stats    {"connections": connections accepted so far, "open": connections open now}
 Faults: see FAULTS below.
 """
 import argparse
@@ -112,6 +114,8 @@ class State:
         self.uploads = {}   # upload id -> {"bucket", "key", "parts": {n: (data, etag, crc32c)}, ...}
         self.faults = []    # [{"op", "fault", "count", "key", ...}]
         self.log = []
+        self.connections = 0
+        self.open = 0
 
     def take_fault(self, op, key):
         with self.lock:
@@ -163,6 +167,17 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fault_s3"
     state: State = None  # set by main()
+
+    def setup(self):
+        super().setup()
+        with self.state.lock:
+            self.state.connections += 1
+            self.state.open += 1
+
+    def finish(self):
+        with self.state.lock:
+            self.state.open -= 1
+        super().finish()
 
     def log_message(self, format, *args):  # noqa: A002 -- the base class's name
         pass
@@ -440,7 +455,9 @@ class Handler(BaseHTTPRequestHandler):
             first, last = self.parse_range(rng, len(data))
             headers.append(("Content-Range", f"bytes {first}-{last}/{len(data)}"))
             data, status = data[first:last + 1], 206
-        elif self.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        # A range that covers the whole object gets the checksum too: the client's check is exercised
+        # through the ranged GETs it makes of whole objects.
+        if self.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and len(data) == len(o.data):
             algorithm, value = o.checksum_header()
             headers.append(("x-amz-checksum-" + algorithm, value))
         headers.append(("Content-Length", str(len(data))))
@@ -583,6 +600,8 @@ class Handler(BaseHTTPRequestHandler):
                 result = []
             elif path == "/_log":
                 result = list(s.log)
+            elif path == "/_stats":
+                result = {"connections": s.connections, "open": s.open}
             else:
                 return self.answer(404, b"no such control endpoint\n")
         self.answer(200, json.dumps(result).encode(), [("Content-Type", "application/json")])

@@ -4,6 +4,8 @@
     server.arm("GetObject", "reset_mid_body", count=2, key="obj")
     server.put("bucket", "obj", data)    # plain HTTP: the fault server checks no signature
 """
+import functools
+import importlib.util
 import json
 import subprocess
 import sys
@@ -71,6 +73,10 @@ class FaultServer:
     def clear_log(self):
         self.control("DELETE", "/_log")
 
+    def stats(self):
+        """{"connections": accepted so far, "open": open now}."""
+        return self.control("GET", "/_stats")
+
     def create_bucket(self, bucket):
         self.request("PUT", "/" + bucket)
 
@@ -83,6 +89,19 @@ class FaultServer:
         """The object's bytes, or None when there is no such object."""
         status, body = self.request("GET", f"/{bucket}/{urllib.request.quote(key)}")
         return body if status == 200 else None
+
+
+@functools.lru_cache(maxsize=None)
+def _server_module():
+    spec = importlib.util.spec_from_file_location("fault_s3", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def checksum(algorithm, data):
+    """The x-amz-checksum-<algorithm> value (crc32c, crc32, sha256) of data, as the fault server computes it."""
+    return _server_module().CHECKSUMS[algorithm](data)
 
 
 def start():

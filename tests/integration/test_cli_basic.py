@@ -363,5 +363,17 @@ class CliBasic_moto(CliBasicMixin, harness.ServerTestCase):
     LISTS_UNDER_PREFIX = False
 
 
+# radosgw, a production server, takes every key as it is.
+class CliBasic_rgw(CliBasicMixin, harness.ServerTestCase):
+    SERVER = "rgw"
+    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+
+
+# The same commands over HTTPS, through a TLS front with a CA made at test time.
+class CliBasic_rgw_tls(CliBasicMixin, harness.ServerTestCase):
+    SERVER = "rgw-tls"
+    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+
+
 if __name__ == "__main__":
     harness.main()

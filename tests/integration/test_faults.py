@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""s3-cli against a server that lies (tests/fault_server/fault_s3.py, started here on a free port).
+
+Transient faults (a reset or a clean close mid-body, 503 SlowDown, 500, a stall, chunked bodies,
+Connection: close) are retried and the bytes end exact (SHA-256). Permanent ones (403, 404, malformed XML,
+a status line that is not HTTP, a 1 MiB header block, a 200 carrying <Error> on CompleteMultipartUpload, a
+body that fails its checksum) end with exit 1, one line on stderr naming the cause, no file left behind
+and no multipart upload left open.
+"""
+import os
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+import fault_server
+import harness
+
+BUCKET = "faults"
+# Small enough to be quick, big enough to be sent in several reads.
+SIZE = 300_000
+# Attempts and the idle timeout are kept small so that failures come quickly.
+TUNING = {"RAWS3_MAX_ATTEMPTS": "4", "RAWS3_TIMEOUT_MS": "1000", "RAWS3_CONNECT_TIMEOUT_MS": "2000"}
+
+
+class Faults(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = fault_server.start()
+        cls.server.create_bucket(BUCKET)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def setUp(self):
+        self.server.disarm()
+        self.server.clear_log()
+        self.tmp = Path(tempfile.mkdtemp(prefix="raws3-faults-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.key = self._testMethodName
+        self.data = harness.random_bytes(SIZE, seed=self.key)
+        self.server.put(BUCKET, self.key, self.data)
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def cli(self, *args, **extra_env):
+        return harness.run_cli(*args, env=self.server.env, global_args=True, extra_env=dict(TUNING, **extra_env),
+                               timeout=60)
+
+    def get(self, **extra_env):
+        """s3-cli get of this test's object into an empty directory: (result, destination path)."""
+        dest = self.tmp / "out" / "object.bin"
+        dest.parent.mkdir(exist_ok=True)
+        return self.cli("get", f"s3://{BUCKET}/{self.key}", str(dest), **extra_env), dest
+
+    def assert_exact(self, res, dest):
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(harness.sha256_file(str(dest)), harness.sha256_bytes(self.data))
+
+    def assert_failed(self, res, pattern, dest_dir=None):
+        """Exit 1, one line on stderr matching pattern, and nothing written where the file would go."""
+        self.assertEqual(res.rc, 1, res.describe())
+        lines = [line for line in res.stderr.splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1, res.describe())
+        self.assertRegex(lines[0], r"^s3-cli: ")
+        self.assertRegex(lines[0], pattern)
+        if dest_dir is not None:
+            self.assertEqual(sorted(os.listdir(dest_dir)), [], "a partial file was left")
+
+    def faults_served(self, fault):
+        return sum(1 for entry in self.server.log() if entry["fault"] == fault)
+
+    # --- transient: retried, byte-exact ----------------------------------------------------------------
+
+    def check_get_survives(self, fault, count=2, **params):
+        self.server.arm("GetObject", fault, count=count, key=self.key, **params)
+        res, dest = self.get()
+        self.assert_exact(res, dest)
+        self.assertEqual(self.faults_served(fault), count, "the fault was not met as often as armed")
+
+    def test_reset_mid_body_is_retried(self):
+        self.check_get_survives("reset_mid_body")
+
+    def test_truncated_body_is_retried(self):
+        self.check_get_survives("truncated")
+
+    def test_slow_down_is_retried(self):
+        self.check_get_survives("slow_down")
+
+    def test_internal_error_is_retried(self):
+        self.check_get_survives("internal_error")
+
+    def test_stall_times_out_and_is_retried(self):
+        self.check_get_survives("stall", count=1, seconds=20)
+
+    def test_chunked_body(self):
+        self.check_get_survives("chunked", count=1)
+
+    def test_connection_close_on_every_answer(self):
+        self.server.arm("*", "connection_close", count=-1)
+        res, dest = self.get()
+        self.assert_exact(res, dest)
+        res = self.cli("put", str(dest), f"s3://{BUCKET}/{self.key}.copy")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(self.server.get(BUCKET, self.key + ".copy"), self.data)
+
+    def test_put_retried_after_503_and_reset(self):
+        src = self.tmp / "src.bin"
+        src.write_bytes(self.data)
+        self.server.arm("PutObject", "slow_down", key="put.bin")
+        self.server.arm("PutObject", "reset_mid_body", key="put.bin")
+        res = self.cli("put", str(src), f"s3://{BUCKET}/put.bin")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(self.server.get(BUCKET, "put.bin"), self.data)
+
+    def test_listing_retried_after_500(self):
+        self.server.arm("ListObjectsV2", "internal_error", count=2)
+        res = self.cli("ls", f"s3://{BUCKET}/")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertIn(self.key.encode(), res.stdout)
+
+    def test_checksum_is_checked_when_the_body_is_intact(self):
+        for algorithm in ("crc32c", "crc32", "sha256"):
+            with self.subTest(algorithm=algorithm):
+                header = {f"x-amz-checksum-{algorithm}": fault_server.checksum(algorithm, self.data)}
+                self.server.put(BUCKET, self.key, self.data, header)
+                res, dest = self.get()
+                self.assert_exact(res, dest)
+
+    # --- permanent: exit 1, one line, nothing left behind ----------------------------------------------
+
+    def check_get_fails(self, fault, pattern, op="GetObject"):
+        self.server.arm(op, fault, count=-1, key=self.key)
+        res, dest = self.get()
+        self.assert_failed(res, pattern, dest.parent)
+        return res
+
+    def test_access_denied(self):
+        res = self.check_get_fails("access_denied", r"AccessDenied.*403")
+        self.assertEqual(self.faults_served("access_denied"), 1, "a 403 must not be retried")
+
+    def test_no_such_key(self):
+        self.check_get_fails("no_such_key", r"NoSuchKey|NotFound|404")
+        self.assertEqual(self.faults_served("no_such_key"), 1, "a 404 must not be retried")
+
+    def test_flipped_byte_fails_the_checksum(self):
+        self.check_get_fails("flip_byte", r"(?i)checksum.*CRC32C")
+
+    def test_non_http_status_line(self):
+        self.check_get_fails("bad_status_line", r"(?i)malformed HTTP response")
+
+    def test_one_mebibyte_of_headers(self):
+        self.check_get_fails("huge_headers", r"(?i)header block exceeds")
+
+    def test_stat_of_missing_key(self):
+        self.server.arm("HeadObject", "no_such_key", key=self.key)
+        self.assert_failed(self.cli("stat", f"s3://{BUCKET}/{self.key}"), r"404|NotFound|NoSuchKey")
+
+    def test_malformed_listing_xml(self):
+        self.server.arm("ListObjectsV2", "malformed_xml", count=-1)
+        self.assert_failed(self.cli("ls", f"s3://{BUCKET}/"), r"(?i)malformed XML")
+
+    def test_error_in_200_on_complete_aborts_the_upload(self):
+        big = self.tmp / "big.bin"
+        harness.random_file(str(big), 6 << 20, seed=1)
+        self.server.arm("CompleteMultipartUpload", "error_in_200", count=-1)
+        # The fault server checks each part's CRC32C in pure Python: seconds for a 5 MiB part.
+        res = self.cli("put", "--part-size", "5MiB", str(big), f"s3://{BUCKET}/big.bin", RAWS3_TIMEOUT_MS="30000")
+        if not any(e["op"] == "CreateMultipartUpload" for e in self.server.log()):
+            self.skipTest("s3-cli put does not upload in parts yet")
+        self.assert_failed(res, r"InternalError")
+        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
+        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
+
+
+if __name__ == "__main__":
+    harness.main()
