@@ -1,21 +1,30 @@
 """GET_OBJECT through aws-c-s3 (Debian's python3-awscrt) into a file, for get_bench.sh.
 
-  /usr/bin/python3 perf/awscrt_get.py HOST:PORT /BUCKET/KEY OUT_PATH
+  /usr/bin/python3 perf/awscrt_get.py [--ca CA_FILE] HOST /BUCKET/KEY OUT_PATH
 
-Prints the transfer's seconds (the interpreter's start excluded). aws-c-s3 connects to port 80 when TLS
-is off, whatever the Host header says.
+Plain HTTP, or HTTPS trusting CA_FILE. aws-c-s3 takes the port from neither the Host header nor anything
+else here: 80 without TLS, 443 with it. Prints the transfer's seconds (the interpreter's start excluded).
 """
 import sys
 import time
 
 from awscrt import auth, http, io, s3
 
-host, path, out = sys.argv[1:4]
+args = sys.argv[1:]
+ca = None
+if args[0] == "--ca":
+    ca, args = args[1], args[2:]
+host, path, out = args
 elg = io.EventLoopGroup()
 bootstrap = io.ClientBootstrap(elg, io.DefaultHostResolver(elg))
-client = s3.S3Client(bootstrap=bootstrap, region="us-east-1", tls_mode=s3.S3RequestTlsMode.DISABLED,
-                     credential_provider=auth.AwsCredentialsProvider.new_static("bench", "bench"),
-                     throughput_target_gbps=25)
+tls = {"tls_mode": s3.S3RequestTlsMode.DISABLED}
+if ca:
+    options = io.TlsContextOptions()
+    options.override_default_trust_store_from_path(ca_filepath=ca)
+    tls = {"tls_mode": s3.S3RequestTlsMode.ENABLED,
+           "tls_connection_options": io.ClientTlsContext(options).new_connection_options()}
+client = s3.S3Client(bootstrap=bootstrap, region="us-east-1", throughput_target_gbps=25,
+                     credential_provider=auth.AwsCredentialsProvider.new_static("bench", "bench"), **tls)
 start = time.monotonic()
 request = client.make_request(type=s3.S3RequestType.GET_OBJECT, recv_filepath=out,
                               request=http.HttpRequest("GET", path, http.HttpHeaders([("host", host)])))

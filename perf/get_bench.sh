@@ -10,13 +10,17 @@
 # and peak RSS. With INFLIGHT="4 8 16 ..." librawS3 to the discard sink also runs at each of those
 # RAWS3_GET_INFLIGHT values.
 #
+# With TLS=1 the same clients GET over HTTPS instead (nginx on port 443 with a certificate from a CA the
+# script makes; aws-c-s3 connects to 443 with TLS on).
+#
 #   perf/get_bench.sh [BUILD_DIR]      (default: build; needs its tests/get_driver)
-#   env: RUNS (5), SIZE_MB (1024), INFLIGHT (""), PORT (80: aws-c-s3 connects there without TLS)
+#   env: RUNS (5), SIZE_MB (1024), INFLIGHT (""), TLS (0), PORT (80, 443 with TLS: aws-c-s3 connects there)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 driver=$build/tests/get_driver
-RUNS=${RUNS:-5}; SIZE_MB=${SIZE_MB:-1024}; INFLIGHT=${INFLIGHT:-}; PORT=${PORT:-80}
+RUNS=${RUNS:-5}; SIZE_MB=${SIZE_MB:-1024}; INFLIGHT=${INFLIGHT:-}; TLS=${TLS:-0}
+if [ "$TLS" = 1 ]; then PORT=${PORT:-443}; scheme=https; else PORT=${PORT:-80}; scheme=http; fi
 work=/dev/shm/raws3-get-bench-$(id -u)
 [ -x "$driver" ] || ninja -C "$build" tests/get_driver
 for p in nginx-light curl rclone python3-awscrt time; do
@@ -27,6 +31,20 @@ done
 mkdir -p "$work/root/bucket" "$work/state"
 object=$work/root/bucket/key
 [ "$(stat -c %s "$object" 2>/dev/null)" = $((SIZE_MB << 20)) ] || head -c $((SIZE_MB << 20)) /dev/urandom >"$object"
+# A CA and a certificate for 127.0.0.1 it signed, made once.
+ca=$work/tls/ca.crt
+if [ "$TLS" = 1 ] && [ ! -f "$work/tls/server.crt" ]; then
+  mkdir -p "$work/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=raws3-bench-ca -keyout "$work/tls/ca.key" \
+    -out "$ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$work/tls/server.key" \
+    -out "$work/tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$work/tls/ext"
+  openssl x509 -req -in "$work/tls/server.csr" -CA "$ca" -CAkey "$work/tls/ca.key" -CAcreateserial -days 30 \
+    -extfile "$work/tls/ext" -out "$work/tls/server.crt" 2>/dev/null
+fi
+listen="listen 127.0.0.1:$PORT;"
+[ "$TLS" = 1 ] && listen="listen 127.0.0.1:$PORT ssl; ssl_certificate $work/tls/server.crt; ssl_certificate_key $work/tls/server.key;"
 cat >"$work/state/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/state/nginx.pid;
@@ -39,13 +57,15 @@ http {
   default_type application/octet-stream;
   client_body_temp_path $work/state/body; proxy_temp_path $work/state/proxy;
   fastcgi_temp_path $work/state/fcgi; uwsgi_temp_path $work/state/uwsgi; scgi_temp_path $work/state/scgi;
-  server { listen 127.0.0.1:$PORT; root $work/root; }
+  server { $listen root $work/root; }
 }
 CONF
 nginx -c "$work/state/nginx.conf" -p "$work/state"
 trap 'kill "$(cat "$work/state/nginx.pid")" 2>/dev/null || true; rm -f "$work/out"' EXIT
-url=http://127.0.0.1:$PORT/bucket/key
-for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "$url" && break; sleep 0.1; done
+url=$scheme://127.0.0.1:$PORT/bucket/key
+curl_tls=(); rclone_tls=(); awscrt_tls=()
+[ "$TLS" = 1 ] && curl_tls=(--cacert "$ca") && rclone_tls=(--ca-cert "$ca") && awscrt_tls=(--ca "$ca")
+for _ in $(seq 50); do curl -sf "${curl_tls[@]}" -o /dev/null -r 0-0 "$url" && break; sleep 0.1; done
 
 results=$work/results
 : >"$results"
@@ -62,19 +82,20 @@ measure() {
   echo "$name ${own:-$e} $u $s $m" >>"$results"
   rm -f "$work/out"
 }
-raws3=(env S3_ENDPOINT="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench)
+raws3=(env S3_ENDPOINT="$scheme://127.0.0.1:$PORT" AWS_CA_BUNDLE="$ca" AWS_ACCESS_KEY_ID=bench
+  AWS_SECRET_ACCESS_KEY=bench)
 rclone_get=(env -u AWS_CA_BUNDLE rclone copyto ":s3:bucket/key" "$work/out" --s3-provider Other
-  --s3-endpoint "http://127.0.0.1:$PORT" --s3-access-key-id bench --s3-secret-access-key bench
-  --s3-force-path-style --ignore-checksum --no-check-dest)
+  --s3-endpoint "$scheme://127.0.0.1:$PORT" --s3-access-key-id bench --s3-secret-access-key bench
+  --s3-force-path-style --ignore-checksum --no-check-dest "${rclone_tls[@]}")
 
 for run in $(seq "$RUNS"); do
   echo "run $run of $RUNS" >&2
   measure raws3-discard "${raws3[@]}" "$driver" discard bucket key
   measure raws3-file "${raws3[@]}" "$driver" file bucket key "$work/out"
-  measure curl-null curl -sf -o /dev/null "$url"
-  measure curl-file curl -sf -o "$work/out" "$url"
-  measure awscrt-null /usr/bin/python3 "$top/perf/awscrt_get.py" "127.0.0.1:$PORT" /bucket/key /dev/null
-  measure awscrt-file /usr/bin/python3 "$top/perf/awscrt_get.py" "127.0.0.1:$PORT" /bucket/key "$work/out"
+  measure curl-null curl -sf "${curl_tls[@]}" -o /dev/null "$url"
+  measure curl-file curl -sf "${curl_tls[@]}" -o "$work/out" "$url"
+  measure awscrt-null /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key /dev/null
+  measure awscrt-file /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key "$work/out"
   measure rclone-file "${rclone_get[@]}"
   for n in $INFLIGHT; do measure "raws3-discard-inflight$n" "${raws3[@]}" RAWS3_GET_INFLIGHT="$n" "$driver" discard bucket key; done
 done

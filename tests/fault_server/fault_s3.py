@@ -22,6 +22,7 @@ Faults: see FAULTS below.
 """
 import argparse
 import base64
+import calendar
 import hashlib
 import json
 import socket
@@ -47,10 +48,14 @@ FAULTS = {
     "bad_status_line": "a status line that is not HTTP, then close",
     "stall": "the headers, then nothing (for `seconds`, default 30)",
     "chunked": "the body in Transfer-Encoding: chunked pieces",
+    "bad_chunked": "a chunked body whose second chunk has a size line that is not hex",
     "connection_close": "Connection: close on the answer, and the connection closed",
     "huge_headers": "a 1 MiB header block",
     "access_denied": "403 AccessDenied",
     "no_such_key": "404 NoSuchKey",
+    "wrong_region": "301 PermanentRedirect, x-amz-bucket-region: `region` (default eu-west-1)",
+    "clock_skew": "the server's clock runs `seconds` (default 3600) ahead: requests signed more than 15 minutes "
+                  "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
 }
 
@@ -226,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.fault["fault"] if self.fault else None
         headers = list(headers or [])
         headers += [("x-amz-request-id", uuid.uuid4().hex[:16].upper()),
-                    ("Date", formatdate(usegmt=True)), ("Server", "fault_s3")]
+                    ("Date", formatdate(self.clock(), usegmt=True)), ("Server", "fault_s3")]
         if fault == "reset_mid_body" and not body:
             self.reset()
             return
@@ -245,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if self.close_connection:
             headers.append(("Connection", "close"))
-        chunked = fault == "chunked" and self.command != "HEAD"
+        chunked = fault in ("chunked", "bad_chunked") and self.command != "HEAD"
         if chunked:
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Transfer-Encoding", "chunked"))
@@ -269,12 +274,27 @@ class Handler(BaseHTTPRequestHandler):
             at, step = 0, 1
             while at < len(body):
                 piece = body[at:at + step]
-                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                size = "zz" if fault == "bad_chunked" and at > 0 else f"{len(piece):x}"
+                self.wfile.write(size.encode() + b"\r\n" + piece + b"\r\n")
                 at += len(piece)
                 step = step * 3 + 7  # pieces of every size, from a single byte up
             self.wfile.write(b"0\r\n\r\n")
             return
         self.wfile.write(body)
+
+    def clock(self):
+        return time.time() + (float(self.fault.get("seconds", 3600)) if self.fault_is("clock_skew") else 0)
+
+    def fault_is(self, name):
+        return self.fault is not None and self.fault["fault"] == name
+
+    def skewed(self):
+        """Whether the request's X-Amz-Date is more than 15 minutes from the server's clock, as S3 checks."""
+        stamp = self.headers.get("x-amz-date")
+        if not stamp:
+            return False
+        sent = calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+        return abs(sent - self.clock()) > 900
 
     def reset(self):
         """Closing with a zero linger time sends a TCP RST instead of a FIN; closing here, before the
@@ -322,6 +342,14 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.fault["fault"] if self.fault else None
         if fault in canned:
             return self.answer_error(*canned[fault])
+        if fault == "clock_skew" and self.skewed():
+            return self.answer_error(403, "RequestTimeTooSkewed",
+                                     "The difference between the request time and the current time is too large.")
+        if fault == "wrong_region":
+            region = self.fault.get("region", "eu-west-1")
+            return self.answer(301, error_doc("PermanentRedirect", "The bucket you are attempting to access must be "
+                                              "addressed using the specified endpoint.") if self.command != "HEAD"
+                               else b"", [("x-amz-bucket-region", region), ("Content-Type", "application/xml")])
         if fault == "error_in_200":
             return self.answer_xml(error_doc("InternalError", "We encountered an internal error. Please try again."))
         if fault == "malformed_xml":

@@ -3,12 +3,15 @@
 
 Transient faults (a reset or a clean close mid-body, 503 SlowDown, 500, a stall, chunked bodies,
 Connection: close) are retried and the bytes end exact (SHA-256). Permanent ones (403, 404, malformed XML,
-a status line that is not HTTP, a 1 MiB header block, a 200 carrying <Error> on CompleteMultipartUpload, a
-body that fails its checksum) end with exit 1, one line on stderr naming the cause, no file left behind
-and no multipart upload left open.
+a status line that is not HTTP, a broken chunked encoding, a 1 MiB header block, a 200 carrying <Error> on
+CompleteMultipartUpload, a body that fails its checksum) end with exit 1, one line on stderr naming the
+cause, no file left behind and no multipart upload left open. Also: a server clock two hours ahead
+(RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small tmpfs, when
+the test may mount one).
 """
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 from pathlib import Path
@@ -48,11 +51,11 @@ class Faults(unittest.TestCase):
         return harness.run_cli(*args, env=self.server.env, global_args=True, extra_env=dict(TUNING, **extra_env),
                                timeout=60)
 
-    def get(self, **extra_env):
+    def get(self):
         """s3-cli get of this test's object into an empty directory: (result, destination path)."""
         dest = self.tmp / "out" / "object.bin"
         dest.parent.mkdir(exist_ok=True)
-        return self.cli("get", f"s3://{BUCKET}/{self.key}", str(dest), **extra_env), dest
+        return self.cli("get", f"s3://{BUCKET}/{self.key}", str(dest)), dest
 
     def assert_exact(self, res, dest):
         self.assertEqual(res.rc, 0, res.describe())
@@ -120,6 +123,13 @@ class Faults(unittest.TestCase):
         self.assertEqual(res.rc, 0, res.describe())
         self.assertIn(self.key.encode(), res.stdout)
 
+    def test_clock_skew_is_corrected(self):
+        self.server.arm("*", "clock_skew", count=-1, seconds=7200)
+        res, dest = self.get()
+        self.assert_exact(res, dest)
+        res = self.cli("put", str(dest), f"s3://{BUCKET}/{self.key}.copy")
+        self.assertEqual(res.rc, 0, res.describe())
+
     def test_checksum_is_checked_when_the_body_is_intact(self):
         for algorithm in ("crc32c", "crc32", "sha256"):
             with self.subTest(algorithm=algorithm):
@@ -137,7 +147,7 @@ class Faults(unittest.TestCase):
         return res
 
     def test_access_denied(self):
-        res = self.check_get_fails("access_denied", r"AccessDenied.*403")
+        self.check_get_fails("access_denied", r"AccessDenied.*403")
         self.assertEqual(self.faults_served("access_denied"), 1, "a 403 must not be retried")
 
     def test_no_such_key(self):
@@ -150,8 +160,23 @@ class Faults(unittest.TestCase):
     def test_non_http_status_line(self):
         self.check_get_fails("bad_status_line", r"(?i)malformed HTTP response")
 
+    def test_broken_chunked_encoding(self):
+        self.check_get_fails("bad_chunked", r"(?i)malformed HTTP response")
+
     def test_one_mebibyte_of_headers(self):
         self.check_get_fails("huge_headers", r"(?i)header block exceeds")
+
+    def test_bucket_in_another_region(self):
+        self.check_get_fails("wrong_region", r"PermanentRedirect.*301")
+        self.server.arm("HeadObject", "wrong_region", key=self.key)
+        self.assert_failed(self.cli("stat", f"s3://{BUCKET}/{self.key}"), r"PermanentRedirect.*301")
+
+    # The library has the region (S3Error::region(), from x-amz-bucket-region); s3-cli's one-line report
+    # does not show it yet. Remove the decorator when it does.
+    def test_bucket_in_another_region_is_named(self):
+        self.check_get_fails("wrong_region", r"PermanentRedirect.*eu-west-1")
+        self.server.arm("HeadObject", "wrong_region", key=self.key, region="ap-south-1")
+        self.assert_failed(self.cli("stat", f"s3://{BUCKET}/{self.key}"), r"PermanentRedirect.*ap-south-1")
 
     def test_stat_of_missing_key(self):
         self.server.arm("HeadObject", "no_such_key", key=self.key)
@@ -161,18 +186,50 @@ class Faults(unittest.TestCase):
         self.server.arm("ListObjectsV2", "malformed_xml", count=-1)
         self.assert_failed(self.cli("ls", f"s3://{BUCKET}/"), r"(?i)malformed XML")
 
-    def test_error_in_200_on_complete_aborts_the_upload(self):
+    def test_full_disk(self):
+        mount = self.tmp / "full"
+        mount.mkdir()
+        # A 128 KiB tmpfs for a 300 KB object; mounting needs root (CI runs as root).
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(mount)],
+                          capture_output=True).returncode != 0:
+            self.skipTest("cannot mount a tmpfs here (needs root)")
+        self.addCleanup(subprocess.run, ["umount", str(mount)], check=True)
+        res = self.cli("get", f"s3://{BUCKET}/{self.key}", str(mount / "object.bin"))
+        self.assert_failed(res, r"No space left on device", mount)
+
+    # --- multipart uploads ------------------------------------------------------------------------------
+
+    def put_in_parts(self, key):
+        """s3-cli put of a 6 MiB file in 5 MiB parts: (result, the file's bytes)."""
         big = self.tmp / "big.bin"
         harness.random_file(str(big), 6 << 20, seed=1)
-        self.server.arm("CompleteMultipartUpload", "error_in_200", count=-1)
         # The fault server checks each part's CRC32C in pure Python: seconds for a 5 MiB part.
-        res = self.cli("put", "--part-size", "5MiB", str(big), f"s3://{BUCKET}/big.bin", RAWS3_TIMEOUT_MS="30000")
+        res = self.cli("put", "--part-size", "5MiB", str(big), f"s3://{BUCKET}/{key}", RAWS3_TIMEOUT_MS="30000")
         if not any(e["op"] == "CreateMultipartUpload" for e in self.server.log()):
             self.skipTest("s3-cli put does not upload in parts yet")
-        self.assert_failed(res, r"InternalError")
+        return res, big.read_bytes()
+
+    def test_failed_part_is_retried(self):
+        self.server.arm("UploadPart", "slow_down")
+        self.server.arm("UploadPart", "reset_mid_body")
+        res, data = self.put_in_parts("big.bin")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(self.server.get(BUCKET, "big.bin"), data)
+        self.assertEqual(self.server.uploads(), [])
+
+    def test_denied_part_aborts_the_upload(self):
+        self.server.arm("UploadPart", "access_denied", count=-1)
+        res, _ = self.put_in_parts("big.bin")
+        self.assert_failed(res, r"AccessDenied")
         self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
         self.assertIsNone(self.server.get(BUCKET, "big.bin"))
 
+    def test_error_in_200_on_complete_aborts_the_upload(self):
+        self.server.arm("CompleteMultipartUpload", "error_in_200", count=-1)
+        res, _ = self.put_in_parts("big.bin")
+        self.assert_failed(res, r"InternalError")
+        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
+        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
 
 if __name__ == "__main__":
     harness.main()

@@ -81,6 +81,7 @@ class UploadHelpers:
                 key = f"{prefix}{size}"
                 result = self.upload(how, key, data)
                 self.assertEqual(result["size"], size)
+                self.assertEqual(result["progress"], size)  # the progress callback saw every byte
                 # More than one part is a multipart upload; up to one part, a single PutObject.
                 self.assertEqual(result["parts"], 0 if size <= PART else -(-size // PART))
                 self.assert_object(key, data)
@@ -107,6 +108,12 @@ class Uploads(UploadHelpers):
                 key = f"{prefix}{checksum}"
                 self.upload("stream", key, data, extra_env={"PUT_DRIVER_CHECKSUM": checksum})
                 self.assert_object(key, data)
+
+    def test_zero_copy_sends(self):
+        prefix = self.prefix()
+        data = harness.random_bytes(2 * PART + 3)
+        self.upload("file", f"{prefix}zc", data, extra_env={"RAWS3_SEND_ZC_MIN": "1MiB"})
+        self.assert_object(f"{prefix}zc", data)
 
     def test_cli_put_is_a_multipart_upload(self):
         prefix = self.prefix()

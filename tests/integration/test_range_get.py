@@ -17,14 +17,13 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
-import urllib.request
 from pathlib import Path
 
+import fault_server
 import harness
 from harness import MiB
 
@@ -35,7 +34,6 @@ SMALL_TUNING = {"RAWS3_GET_PART_SIZE": str(PART), "RAWS3_GET_THRESHOLD": str(THR
                 "RAWS3_GET_INFLIGHT": "3"}
 SIZES = [0, 1, PART - 1, PART, PART + 1, THRESHOLD - 1, THRESHOLD, THRESHOLD + 1, 5 * PART + 12345]
 CHANGED = "object changed during download"
-FAULT_SERVER = harness.REPO / "tests" / "fault_server" / "fault_s3.py"
 
 
 class Driver:
@@ -223,51 +221,36 @@ class RangeGetMixinFaults(Driver, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen([sys.executable, str(FAULT_SERVER), "--port", "0"], stdout=subprocess.PIPE,
-                                      text=True)
-        cls.endpoint = cls.server.stdout.readline().rsplit(" ", 1)[-1].strip()
-        cls.env = {"S3_ENDPOINT": cls.endpoint, "AWS_ACCESS_KEY_ID": "fault", "AWS_SECRET_ACCESS_KEY": "fault",
-                   "AWS_DEFAULT_REGION": "us-east-1"}
+        cls.server = fault_server.start()
+        cls.env = cls.server.env
         cls.bucket = "b"
-        cls.s3 = harness.boto3_client({**cls.env, "S3_BUCKET": cls.bucket})
-        cls.s3.create_bucket(Bucket=cls.bucket)
+        cls.server.create_bucket(cls.bucket)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait()
-        cls.server.stdout.close()
+        cls.server.stop()
 
     def setUp(self):
         d = tempfile.TemporaryDirectory(prefix="raws3-it-")
         self.addCleanup(d.cleanup)
         self.tmp = Path(d.name)
-        self.control("DELETE", "/_fault")
-        self.control("DELETE", "/_log")
-
-    def control(self, method, path, body=None):
-        req = urllib.request.Request(self.endpoint + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read())
 
     def test_broken_and_refused_parts_are_fetched_again(self):
-        size = 9 * PART + 5
-        sha = self.put("obj", size)
+        data = harness.random_bytes(9 * PART + 5)
+        self.server.put(self.bucket, "obj", data)
         for fault in ("reset_mid_body", "truncated", "slow_down", "internal_error", "chunked", "stall"):
             for mode in ("file", "stdout", "memory"):
                 with self.subTest(fault=fault, mode=mode):
-                    self.control("DELETE", "/_log")
+                    self.server.clear_log()
                     # The first request and three parts suffer it.
-                    self.control("POST", "/_fault", {"op": "GetObject", "fault": fault, "count": 4, "seconds": 5})
+                    self.server.arm("GetObject", fault, count=4, seconds=5)
                     dest = self.tmp / "dest"
                     rc, got, stderr, _ = self.run_driver(mode, "obj", *([dest] if mode == "file" else []),
                                                          tuning={"RAWS3_TIMEOUT_MS": "500"})
+                    self.server.disarm()
                     self.assert_ok(rc, stderr, f"{mode} with {fault}")
-                    self.assertEqual(harness.sha256_file(dest) if mode == "file" else got, sha)
-                    gets = [e for e in self.control("GET", "/_log") if e["op"] == "GetObject"]
-                    self.assertEqual(sum(1 for e in gets if e["fault"]), 4)
-                    self.control("DELETE", "/_fault")
+                    self.assertEqual(harness.sha256_file(dest) if mode == "file" else got, harness.sha256_bytes(data))
+                    self.assertEqual(sum(1 for e in self.server.log() if e["op"] == "GetObject" and e["fault"]), 4)
 
 
 harness.server_variants(RangeGetMixin, ["s3rver", "moto"], globals())

@@ -8,10 +8,14 @@
 //                                            the writer is dropped unfinished after that many bytes
 //
 // PUT_DRIVER_CHECKSUM=crc32c|md5|none picks PutOptions::checksum (default crc32c).
-// Prints one JSON line: etag, size, parts, part_size, part_size_raised, and peak_rss (bytes: VmHWM, which
+// Prints one JSON line: etag, size, parts, part_size, part_size_raised, progress (the bytes the progress
+// callback last reported), seconds (the upload alone), and
+// peak_rss (bytes: VmHWM, which
 // unlike a parent's rusage does not count the memory of the process that forked us).
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -35,8 +39,12 @@ std::size_t read_some(std::vector<std::byte>& buffer) {
   return got;
 }
 
+// What the progress callback last said (it runs on a loop thread).
+std::atomic<std::uint64_t> progress_done{0};
+
 raws3::PutOptions options_from_env() {
   raws3::PutOptions options;
+  options.progress = [](std::uint64_t done, std::uint64_t) { progress_done.store(done); };
   const char* checksum = std::getenv("PUT_DRIVER_CHECKSUM");
   const std::string name = checksum ? checksum : "crc32c";
   if (name == "md5")
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
                                        .addressing = raws3::Addressing::Path});
     const std::string& mode = args[0];
     const raws3::PutOptions options = options_from_env();
+    const auto start = std::chrono::steady_clock::now();
     raws3::PutResult r;
     if (mode == "file" && args.size() == 4) {
       r = client.upload_file(args[1], args[2], args[3], options);
@@ -106,13 +115,14 @@ int main(int argc, char** argv) {
       std::cerr << "put_driver: unknown mode " << mode << "\n";
       return 2;
     }
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
     std::string etag;
     for (char c : r.etag)
       if (c != '"') etag += c;
     std::cout << "{\"etag\": \"" << etag << "\", \"size\": " << r.size << ", \"parts\": " << r.parts
               << ", \"part_size\": " << r.part_size
               << ", \"part_size_raised\": " << (r.part_size_raised ? "true" : "false")
-              << ", \"peak_rss\": " << peak_rss() << "}\n";
+              << ", \"progress\": " << progress_done.load() << ", \"seconds\": " << seconds.count() << ", \"peak_rss\": " << peak_rss() << "}\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "put_driver: " << e.what() << "\n";

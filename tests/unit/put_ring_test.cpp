@@ -1,4 +1,4 @@
-// CRC32C against published vectors and against itself, and the chunk ring's lending rules.
+// CRC32C against published vectors and against itself, the chunk ring's lending rules, and part sizes.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +11,8 @@
 #include "io/chunk_ring.hpp"
 #include "io/crc32c.hpp"
 #include "io/loop.hpp"
+#include "raws3/error.hpp"
+#include "s3/multipart_put.hpp"
 
 using namespace raws3;
 
@@ -123,4 +125,19 @@ TEST_CASE("chunk ring: chunks are registered and take READ_FIXED") {
     CHECK(std::equal(content.begin(), content.end(), chunk.data().begin() + 5));
   }(loop, ring, fd, content));
   ::close(fd);
+}
+
+TEST_CASE("part plan: raised to whole MiB so that a known size fits in 10,000 parts") {
+  constexpr std::uint64_t MiB = 1 << 20;
+  CHECK(s3::plan_parts(8 * MiB, std::nullopt).part_size == 8 * MiB);
+  CHECK_FALSE(s3::plan_parts(8 * MiB, 80'000 * MiB).raised);
+  const s3::PartPlan big = s3::plan_parts(8 * MiB, 80'000 * MiB + 1);
+  CHECK(big.raised);
+  CHECK(big.part_size == 9 * MiB);
+  CHECK(big.part_size * s3::kMaxParts >= 80'000 * MiB + 1);
+  const s3::PartPlan huge = s3::plan_parts(8 * MiB, 5ull << 40);  // 5 TiB: S3's largest object
+  CHECK(huge.part_size * s3::kMaxParts >= (5ull << 40));
+  CHECK(huge.part_size <= s3::kMaxPartSize);
+  CHECK_THROWS_AS(s3::plan_parts(8 * MiB, (5ull << 30) * s3::kMaxParts + 1), ConfigError);
+  CHECK_THROWS_AS(s3::plan_parts(0, std::nullopt), ConfigError);
 }

@@ -69,6 +69,7 @@ void report_error(std::string_view command, std::string_view target, const std::
   if (s3 == nullptr) return report_error(command, target, e.what());
   std::string cause = s3->code() + " (HTTP " + std::to_string(s3->http_status()) + ")";
   if (!s3->message().empty()) cause += ": " + s3->message();
+  if (!s3->region().empty()) cause += " (the bucket is in region " + s3->region() + ")";
   report_error(command, target, cause);
 }
 

@@ -48,9 +48,9 @@ struct PutOptions {
   Checksum checksum = Checksum::Crc32c;
   // 0: Tuning::put_part_size. Raised when a known size would need more than 10,000 parts.
   std::uint64_t part_size = 0;
-  // Called once per part acknowledged (and once at the end), on a loop thread: keep it short and
-  // thread-safe. total is 0 while the size is unknown (a pipe, a writer).
-  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Called once per part acknowledged and once at the end, on the upload's loop thread: keep it short,
+  // thread-safe and non-throwing. total is 0 while the size is unknown (a pipe, a writer).
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
 };
 
 

@@ -21,6 +21,9 @@ struct Tuning {
   unsigned get_inflight = 16;                  // RAWS3_GET_INFLIGHT
   std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE
   unsigned put_inflight = 8;                   // RAWS3_PUT_INFLIGHT
+  // RAWS3_SEND_ZC_MIN: plain-HTTP request bodies of at least this size are sent with SEND_ZC; 0 = never.
+  // Off by default: on loopback it measured a third slower (perf/README.md).
+  std::uint64_t send_zc_min = 0;
   unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
   unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
   unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt

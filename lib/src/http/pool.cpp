@@ -14,9 +14,11 @@ ConnectionPool::ConnectionPool(io::Loop& loop, std::string server_name,
 io::Task<std::unique_ptr<Connection>> ConnectionPool::connect() {
   const io::SocketAddress& address = addresses_->next();
   int fd = co_await io::connect_tcp(loop_, address, options_.connect_timeout);
-  if (!tls_)
-    co_return std::make_unique<Connection>(std::make_unique<io::PlainStream>(loop_, fd, address.text,
-                                                                             options_.idle_timeout));
+  if (!tls_) {
+    auto stream = std::make_unique<io::PlainStream>(loop_, fd, address.text, options_.idle_timeout);
+    stream->set_zero_copy_min(options_.zero_copy_min);
+    co_return std::make_unique<Connection>(std::move(stream));
+  }
   // The handshake is bounded by the connect timeout; once up, the idle timeout applies.
   std::unique_ptr<io::Stream> stream =
       co_await tls_->connect(loop_, fd, address.text, options_.connect_timeout, server_name_);

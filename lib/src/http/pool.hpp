@@ -17,6 +17,7 @@ struct PoolOptions {
   unsigned max_conns = 64;
   io::Millis connect_timeout{10'000};
   io::Millis idle_timeout{60'000};
+  std::size_t zero_copy_min = 0;  // plain HTTP bodies of at least this many bytes are sent zero-copy; 0: never
 };
 
 class ConnectionPool;

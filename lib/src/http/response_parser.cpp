@@ -57,7 +57,7 @@ void ResponseParser::start(bool head_request) {
 
 void ResponseParser::fail(llhttp_errno_t err) const {
   const char* reason = llhttp_get_error_reason(&parser_);
-  throw NetworkError(std::string("malformed HTTP response: ") + llhttp_errno_name(err) +
+  throw MalformedResponse(std::string("malformed HTTP response: ") + llhttp_errno_name(err) +
                      (reason && *reason ? std::string(" (") + reason + ")" : std::string()));
 }
 
@@ -67,7 +67,7 @@ std::size_t ResponseParser::parse_head(std::span<const std::byte> data) {
   if (err == HPE_OK) {
     head_bytes_ += data.size();
     if (head_bytes_ > kMaxHeadBytes)
-      throw NetworkError("HTTP response header block exceeds " + std::to_string(kMaxHeadBytes / 1024) + " KiB");
+      throw MalformedResponse("HTTP response header block exceeds " + std::to_string(kMaxHeadBytes / 1024) + " KiB");
     return data.size();
   }
   if (err != HPE_PAUSED) fail(err);

@@ -10,8 +10,16 @@
 #include <vector>
 
 #include "http/response.hpp"
+#include "raws3/error.hpp"
 
 namespace raws3::http {
+
+// An answer that is not HTTP/1.1 we can read (a status line that is not HTTP, an oversized header block,
+// broken framing): the same server would answer the same way again, so it is not worth a retry.
+class MalformedResponse final : public NetworkError {
+ public:
+  using NetworkError::NetworkError;
+};
 
 class ResponseParser {
  public:
@@ -26,7 +34,7 @@ class ResponseParser {
   void start(bool head_request);
 
   // Consumes status line and header bytes; returns how many of data were theirs. Once head_complete(),
-  // whatever follows in data is body. Throws raws3::NetworkError on malformed or oversized input.
+  // whatever follows in data is body. Throws MalformedResponse on malformed or oversized input.
   std::size_t parse_head(std::span<const std::byte> data);
   bool head_complete() const noexcept { return head_complete_; }
   ResponseHead& head() noexcept { return head_; }

@@ -138,6 +138,7 @@ void Loop::run() {
   struct Ready {
     std::uint64_t data;
     int result;
+    std::uint32_t flags;
   };
   std::vector<Ready> ready;
   ready.reserve(256);
@@ -149,7 +150,7 @@ void Loop::run() {
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      ready.push_back({cqe->user_data, cqe->res});
+      ready.push_back({cqe->user_data, cqe->res, cqe->flags});
       ++seen;
     }
     io_uring_cq_advance(&ring_, seen);
@@ -161,7 +162,10 @@ void Loop::run() {
         continue;
       }
       auto* c = reinterpret_cast<Completion*>(r.data);
-      c->result = r.result;
+      // A zero-copy send completes twice: its result (flagged MORE), then the notification that the
+      // kernel let go of the buffer. Its awaiter waits for the second.
+      if (!(r.flags & IORING_CQE_F_NOTIF)) c->result = r.result;
+      if (r.flags & IORING_CQE_F_MORE) continue;
       --in_flight_;
       c->waiter.resume();
     }

@@ -99,6 +99,13 @@ class Loop {
   auto sendmsg(int fd, const msghdr* msg, Millis timeout) {
     return op([=](io_uring_sqe* s, __kernel_timespec&) { io_uring_prep_sendmsg(s, fd, msg, MSG_NOSIGNAL); }, timeout);
   }
+  // SENDMSG_ZC (features().send_zc): the kernel sends from msg's buffers instead of copying them. The
+  // awaiter resumes only after the kernel's notification that it has let go of them, so they may be
+  // reused as soon as the result is back.
+  auto sendmsg_zc(int fd, const msghdr* msg, Millis timeout) {
+    return op([=](io_uring_sqe* s, __kernel_timespec&) { io_uring_prep_sendmsg_zc(s, fd, msg, MSG_NOSIGNAL); },
+              timeout);
+  }
   auto connect(int fd, const sockaddr* addr, socklen_t len, Millis timeout) {
     return op([=](io_uring_sqe* s, __kernel_timespec&) { io_uring_prep_connect(s, fd, addr, len); }, timeout);
   }

@@ -91,6 +91,7 @@ Task<std::size_t> Stream::recv_raw(std::span<std::byte> dst) {
 }
 
 Task<void> Stream::send_raw(std::span<const std::byte> first, std::span<const std::byte> second) {
+  const bool zero_copy = zero_copy_min_ > 0 && second.size() >= zero_copy_min_ && loop_.features().send_zc;
   while (!first.empty() || !second.empty()) {
     int n;
     if (second.empty()) {
@@ -101,7 +102,8 @@ Task<void> Stream::send_raw(std::span<const std::byte> first, std::span<const st
       msghdr msg{};
       msg.msg_iov = first.empty() ? iov + 1 : iov;
       msg.msg_iovlen = first.empty() ? 1 : 2;
-      n = co_await loop_.sendmsg(fd_, &msg, idle_timeout_);
+      n = zero_copy ? co_await loop_.sendmsg_zc(fd_, &msg, idle_timeout_)
+                    : co_await loop_.sendmsg(fd_, &msg, idle_timeout_);
     }
     if (n < 0) {
       if (n == -EINTR || n == -EAGAIN) continue;

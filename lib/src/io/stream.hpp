@@ -26,6 +26,8 @@ class Stream {
   Loop& loop() const noexcept { return loop_; }
   const std::string& peer() const noexcept { return peer_; }
   void set_idle_timeout(Millis t) noexcept { idle_timeout_ = t; }
+  // Bodies of at least this many bytes go out with SENDMSG_ZC where the ring has it; 0: never.
+  void set_zero_copy_min(std::size_t bytes) noexcept { zero_copy_min_ = bytes; }
 
  protected:
   // Throws raws3::NetworkError naming the peer and what failed, from a negative CQE result.
@@ -38,6 +40,7 @@ class Stream {
   int fd_;
   std::string peer_;
   Millis idle_timeout_;
+  std::size_t zero_copy_min_ = 0;
 };
 
 class PlainStream final : public Stream {

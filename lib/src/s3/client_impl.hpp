@@ -55,7 +55,8 @@ struct Client::Impl {
     endpoint.credentials = settings.credentials;
     endpoint.addressing = config.addressing;
     const Tuning& t = config.tuning;
-    endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms)};
+    endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms),
+                     std::size_t(t.send_zc_min)};
     endpoint.max_attempts = t.max_attempts;
     if (endpoint.url.tls()) {
       std::string ca = config.ca_bundle;

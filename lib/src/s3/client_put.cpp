@@ -14,10 +14,6 @@ namespace raws3 {
 
 namespace {
 
-[[noreturn]] void throw_file_error(const std::string& what, const std::string& path) {
-  throw FileError(what + " '" + path + "': " + std::strerror(errno));
-}
-
 std::vector<s3::LoopContext*> all_loops(Client::Impl& impl) {
   impl.start_loops();
   std::vector<s3::LoopContext*> loops;
@@ -139,9 +135,9 @@ std::string Client::put_file(const std::string& bucket, const std::string& key, 
 PutResult Client::upload_file(const std::string& bucket, const std::string& key, const std::string& path,
                               const PutOptions& options) {
   io::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) throw_file_error("cannot open", path);
+  if (file.get() < 0) detail::throw_file_error("cannot open", path);
   struct stat st {};
-  if (::fstat(file.get(), &st) != 0) throw_file_error("cannot stat", path);
+  if (::fstat(file.get(), &st) != 0) detail::throw_file_error("cannot stat", path);
   if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
   // Pipes, sockets and terminals have no size: they stream to their end.
   std::optional<std::uint64_t> size;

@@ -2,6 +2,8 @@
 // which has its own lock): where to connect, as whom, and how.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include "io/tls.hpp"
 #include "raws3/config.hpp"
 #include "raws3/credentials.hpp"
+#include "s3/retry_budget.hpp"
 
 namespace raws3::s3 {
 
@@ -38,6 +41,10 @@ struct Endpoint {
   unsigned max_attempts = 5;
   std::unique_ptr<io::TlsContext> tls;  // null for plain HTTP
   mutable AddressBook addresses;  // fills as hosts are first used
+  mutable RetryBudget retry_budget;
+  // How far the server's clock is ahead of ours, learnt from a RequestTimeTooSkewed answer's Date: every
+  // signature after it is dated by the server's clock.
+  mutable std::atomic<std::int64_t> clock_skew_ms{0};
 };
 
 }  // namespace raws3::s3

@@ -1,7 +1,10 @@
 #include "s3/executor.hpp"
 
+#include <time.h>  // strptime, timegm
+
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <random>
 
 #include "auth/uri_encode.hpp"
@@ -50,6 +53,24 @@ bool is_transient(const S3Error& e) {
   const int status = e.http_status();
   if (status == 500 || status == 502 || status == 503 || status == 504) return true;
   return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return e.code() == c; });
+}
+
+// The time to sign with: ours, moved by what a RequestTimeTooSkewed answer taught us of the server's.
+std::chrono::system_clock::time_point server_now(const Endpoint& endpoint) {
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(endpoint.clock_skew_ms.load(std::memory_order_relaxed));
+}
+
+// From the Date header ("Fri, 27 Nov 2026 11:01:43 GMT") of an answer that says our clock is off.
+void learn_clock_skew(const Endpoint& endpoint, const http::ResponseHead& head) {
+  const std::string* date = head.find("date");
+  if (!date) return;
+  std::tm tm{};
+  const char* end = ::strptime(date->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return;
+  const auto server = std::chrono::system_clock::from_time_t(::timegm(&tm));
+  const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(server - std::chrono::system_clock::now());
+  endpoint.clock_skew_ms.store(skew.count(), std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -115,12 +136,13 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
   http::ConnectionPool& pool = *co_await context.pool_for(connect_host(endpoint, target, request.bucket));
 
   bool fresh = false;
+  int spent = 0;  // what this request's retries took from the retry budget
   for (unsigned attempt = 1;; ++attempt) {
     const bool last_attempt = attempt >= endpoint.max_attempts;
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
     if (!anonymous)
-      context.signer().sign(signed_request, endpoint.credentials, params, std::chrono::system_clock::now());
+      context.signer().sign(signed_request, endpoint.credentials, params, server_now(endpoint));
     http::Request wire{request.method, wire_target, {}};
     wire.headers.reserve(signed_request.headers.size());
     for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});
@@ -143,6 +165,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
             co_await connection->read_body(body);
             response.body = body.take();
           }
+          endpoint.retry_budget.refund(spent > 0 ? spent : RetryBudget::kSuccessRefund);
           co_return response;
         }
         std::string error_body;
@@ -154,22 +177,27 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
           co_await connection->skip_body(kDrainLimit);
         }
         failure = error_from_response(head, error_body);
+        if (failure->code() == "RequestTimeTooSkewed") learn_clock_skew(endpoint, head);
       } catch (const NetworkError&) {
         stale = reused && !connection->saw_response_bytes();
         throw;
       }
+    } catch (const http::MalformedResponse&) {
+      throw;
     } catch (const NetworkError&) {
       // A kept-alive connection the server had closed: nothing reached it, so any request may go again.
       if (stale && !last_attempt) {
         fresh = true;
         continue;
       }
-      // A sink already holds part of the body: only the caller can tell whether to start over.
-      if (last_attempt || !request.idempotent || sink) throw;
+      // A sink may already hold part of the body: the caller retries, resuming from what it holds.
+      if (last_attempt || !request.idempotent || sink || !endpoint.retry_budget.spend(RetryBudget::kRetryCost))
+        throw;
     }
-    if (failure) {
-      if (last_attempt || !request.idempotent || !is_transient(*failure)) throw *failure;
-    }
+    if (failure && (last_attempt || !request.idempotent || !is_transient(*failure) ||
+                    !endpoint.retry_budget.spend(RetryBudget::kRetryCost)))
+      throw *failure;
+    spent += RetryBudget::kRetryCost;
     co_await context.loop().sleep(backoff(attempt));
   }
 }

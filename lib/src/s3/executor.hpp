@@ -37,6 +37,14 @@ inline constexpr std::size_t kMaxBufferedBody = 64 << 20;
 
 // Runs the request. A 2xx body goes to sink when one is given, else into S3Response::body; any other
 // status throws raws3::S3Error. Transport failures throw raws3::NetworkError once retries are spent.
+//
+// Retries (up to Endpoint::max_attempts, with backoff, while the endpoint's retry budget lasts) are for
+// idempotent requests only, and only for transient causes: 500/502/503/504, SlowDown, InternalError,
+// RequestTimeout, RequestTimeTooSkewed (signed again by the server's clock), and transport failures —
+// a reset, an early close, a timeout — but not an answer that is not HTTP (http::MalformedResponse).
+// With a sink, a transport failure goes up at once, since the sink may already hold part of the body:
+// the caller retries, asking for what it lacks (range_get does). An error status never reaches the sink
+// (sink->begin() is called for 2xx answers only), so those are retried here whatever the sink.
 io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink = nullptr);
 
 // Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.

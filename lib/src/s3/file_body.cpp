@@ -15,35 +15,6 @@ namespace {
 
 }  // namespace
 
-FileSource::FileSource(io::Loop& loop, io::BufferPool& buffers, int fd, std::uint64_t offset,
-                       std::uint64_t length, std::string path_for_errors)
-    : loop_(loop), buffers_(buffers), fd_(fd), offset_(offset), length_(length), path_(std::move(path_for_errors)) {}
-
-FileSource::~FileSource() {
-  if (holding_) buffers_.release(lease_);
-}
-
-io::Task<std::span<const std::byte>> FileSource::next() {
-  if (sent_ == length_) co_return std::span<const std::byte>{};
-  if (!holding_) {
-    lease_ = co_await buffers_.acquire();
-    holding_ = true;
-  }
-  std::size_t want = std::size_t(std::min<std::uint64_t>(lease_.bytes.size(), length_ - sent_));
-  std::size_t got = 0;
-  while (got < want) {
-    std::span<std::byte> dest = lease_.bytes.subspan(got, want - got);
-    const std::uint64_t at = offset_ + sent_ + got;
-    int n = lease_.index >= 0 ? co_await loop_.read_fixed(fd_, dest, at, lease_.index)
-                              : co_await loop_.read(fd_, dest, at);
-    if (n < 0) file_failure("cannot read", path_, n);
-    if (n == 0) throw FileError("'" + path_ + "' shrank while it was being uploaded");
-    got += std::size_t(n);
-  }
-  sent_ += got;
-  co_return std::span<const std::byte>(lease_.bytes.first(got));
-}
-
 io::Task<void> FileWriter::write(io::Loop& loop, std::uint64_t offset, std::span<const std::byte> bytes,
                                  int index) {
   while (!bytes.empty()) {

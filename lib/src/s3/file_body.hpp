@@ -1,5 +1,5 @@
-// Files as request bodies and as response destinations, moved through the loop's registered buffers
-// (READ_FIXED / WRITE_FIXED), so the loop thread never blocks on a disk.
+// Files as response destinations, written from the loop's registered buffers (WRITE_FIXED), so the loop
+// thread never blocks on a disk. (Uploads read files into their chunk ring: s3/multipart_put.hpp.)
 #pragma once
 
 #include <cstdint>
@@ -10,28 +10,6 @@
 #include "io/buffer_pool.hpp"
 
 namespace raws3::s3 {
-
-// Sends [offset, offset + length) of an open file. Does not own fd.
-class FileSource final : public http::BodySource {
- public:
-  FileSource(io::Loop& loop, io::BufferPool& buffers, int fd, std::uint64_t offset, std::uint64_t length,
-             std::string path_for_errors);
-  ~FileSource() override;
-  std::uint64_t size() const override { return length_; }
-  io::Task<std::span<const std::byte>> next() override;
-  void rewind() override { sent_ = 0; }
-
- private:
-  io::Loop& loop_;
-  io::BufferPool& buffers_;
-  int fd_;
-  std::uint64_t offset_;
-  std::uint64_t length_;
-  std::uint64_t sent_ = 0;
-  std::string path_;
-  io::BufferPool::Lease lease_;
-  bool holding_ = false;
-};
 
 // Where a BufferedSink's filled buffer goes: a file at its offset, or a reader that wants bytes in order.
 class PieceWriter {

@@ -5,7 +5,9 @@
 // arrives, the rest is cut into parts that `inflight` workers, spread over the loops, take one after
 // another; every one carries If-Match with the first answer's ETag, so a replaced object fails instead of
 // mixing versions. Each part's body is received straight into its final place: the caller's memory, or a
-// registered buffer that is then written to a file at its offset, or handed to the caller in order.
+// registered buffer that is then written to a file at its offset (a MiB at a time) or handed to the caller
+// in order (a part at a time, so at most inflight parts wait for their turn). A connection that breaks
+// mid-part is replaced and asked for the bytes still missing.
 #pragma once
 
 #include <cstdint>

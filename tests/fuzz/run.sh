@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang++ (-fsanitize=fuzzer,address,undefined) and runs each for a
+# while; any crash, leak or sanitizer report fails the script and leaves the reproducer in the work dir.
+#   tests/fuzz/run.sh [SECONDS]      seconds per target (default 60)
+# Environment: FUZZ_DIR (work dir, default build-fuzz/ in the source tree), CXX (default clang++),
+# LLHTTP_SOURCE_DIR / LLHTTP_INCLUDE_DIR (default: where Debian's node-llhttp puts them).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+seconds=${1:-60}
+work=${FUZZ_DIR:-$top/build-fuzz}
+cxx=${CXX:-clang++}
+cc=${CC:-clang}
+llhttp_src=${LLHTTP_SOURCE_DIR:-/usr/share/llhttp}
+llhttp_inc=${LLHTTP_INCLUDE_DIR:-/usr/share/include/llhttp}
+mkdir -p "$work"
+
+sanitize=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1)
+cxxflags=(-std=c++20 "${sanitize[@]}" -I"$top/lib/include" -I"$top/lib/src" -isystem "$llhttp_inc")
+
+# llhttp's generated C is built once, instrumented like the rest so the fuzzer sees its branches.
+if [ ! -f "$work/llhttp.a" ]; then
+  for f in api http llhttp; do
+    "$cc" -w -c "${sanitize[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -I"$llhttp_inc" \
+      "$llhttp_src/$f.c" -o "$work/llhttp_$f.o"
+  done
+  ar rcs "$work/llhttp.a" "$work"/llhttp_{api,http,llhttp}.o
+fi
+
+# target: its own source, then the library sources and libraries it needs.
+declare -A sources=(
+  [response_parser]="lib/src/http/response_parser.cpp lib/src/http/response.cpp"
+  [xml]="lib/src/s3/xml.cpp lib/src/s3/s3_error.cpp lib/src/auth/uri_encode.cpp"
+  [profile_file]="lib/src/auth/profile_file.cpp"
+)
+declare -A libs=(
+  [response_parser]="$work/llhttp.a"
+  [xml]="-lpugixml"
+  [profile_file]=""
+)
+
+status=0
+for target in response_parser xml profile_file; do
+  exe="$work/${target}_fuzz"
+  srcs=("$top/tests/fuzz/${target}_fuzz.cpp")
+  for s in ${sources[$target]}; do srcs+=("$top/$s"); done
+  # shellcheck disable=SC2086  # libs holds several words on purpose
+  "$cxx" "${cxxflags[@]}" "${srcs[@]}" ${libs[$target]} -o "$exe"
+  corpus="$work/corpus/$target"
+  mkdir -p "$corpus"
+  echo "== fuzzing $target for ${seconds}s"
+  # Seeds from the source tree; what the fuzzer finds stays in the work dir's corpus for the next run.
+  if ! (cd "$work" && "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+          "$corpus" "$top/tests/fuzz/seeds/$target" >"$work/$target.log" 2>&1); then
+    echo "fuzz: $target FAILED; see $work/$target.log" >&2
+    tail -n 40 "$work/$target.log" >&2
+    status=1
+  else
+    grep -E "^stat::number_of_executed_units|^Done" "$work/$target.log" | tr '\n' ' '
+    echo
+  fi
+done
+exit $status
