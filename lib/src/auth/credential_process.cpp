@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "io/file_descriptor.hpp"
 #include "raws3/error.hpp"
 
 extern char** environ;
@@ -109,31 +110,18 @@ std::string required_field(const simdjson::dom::object& doc, std::string_view ke
 
 // --- The child process ----------------------------------------------------------------------------------
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  ~Fd() { reset(); }
-  int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-  }
-
- private:
-  int fd_;
-};
+using io::FileDescriptor;
 
 struct Pipe {
-  Fd read;
-  Fd write;
+  FileDescriptor read;
+  FileDescriptor write;
 };
 
 Pipe make_pipe(std::string_view command) {
   int fds[2];
   // Close-on-exec, so that a process another thread starts meanwhile does not hold our write end open.
   if (::pipe2(fds, O_CLOEXEC) != 0) fail(command, "cannot be started: pipe: " + error_text(errno));
-  return {Fd(fds[0]), Fd(fds[1])};
+  return {FileDescriptor(fds[0]), FileDescriptor(fds[1])};
 }
 
 // The child's stdin, stdout, stderr and signal state.
@@ -223,7 +211,7 @@ struct Output {
 };
 
 // Reads both pipes until both are closed, or throws once stdout passes kMaxStdout.
-Output collect(const std::string& command, const Fd& stdout_pipe, const Fd& stderr_pipe) {
+Output collect(const std::string& command, const FileDescriptor& stdout_pipe, const FileDescriptor& stderr_pipe) {
   Output output;
   pollfd fds[2] = {{stdout_pipe.get(), POLLIN, 0}, {stderr_pipe.get(), POLLIN, 0}};
   char buffer[16384];
