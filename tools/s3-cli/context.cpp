@@ -1,5 +1,9 @@
 #include "context.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <utility>
+
 #include "output.hpp"
 #include "progress.hpp"
 
@@ -37,15 +41,42 @@ raws3::Config make_config(const GlobalOptions& options) {
   auto& tuning = config.tuning;
   if (options.threads) tuning.threads = *options.threads;
   if (options.max_conns) tuning.max_conns = *options.max_conns;
-  if (options.part_size) {
-    try {
-      tuning.get_part_size = tuning.put_part_size = raws3::parse_byte_size(*options.part_size, "--part-size");
-    } catch (const raws3::ConfigError& e) {
-      throw UsageError(e.what());  // a bad flag value, unlike a bad RAWS3_* variable
-    }
-  }
+  if (options.part_size) tuning.get_part_size = tuning.put_part_size = parse_size_flag(*options.part_size, "--part-size");
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
   return config;
+}
+
+raws3::Checksum checksum_of(const GlobalOptions& options) {
+  if (options.checksum == "md5") return raws3::Checksum::Md5;
+  if (options.checksum == "none") return raws3::Checksum::None;
+  return raws3::Checksum::Crc32c;
+}
+
+std::uint64_t parse_size_flag(std::string_view text, std::string_view flag) {
+  try {
+    return raws3::parse_byte_size(text, flag);
+  } catch (const raws3::ConfigError& e) {
+    throw UsageError(e.what());  // a bad flag value, unlike a bad RAWS3_* variable
+  }
+}
+
+std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string_view flag) {
+  static constexpr std::pair<std::string_view, long> kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  std::string_view number = text;
+  long unit = 1000;
+  for (const auto& [suffix, ms] : kUnits) {
+    if (text.ends_with(suffix)) {
+      number = text.substr(0, text.size() - suffix.size());
+      unit = ms;
+      break;
+    }
+  }
+  double value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || value < 0) {
+    throw UsageError(std::string(flag) + ": \"" + std::string(text) + "\" is not a duration (500ms, 30s, 2m)");
+  }
+  return std::chrono::milliseconds(std::llround(value * static_cast<double>(unit)));
 }
 
 int exit_code_of(const std::exception& e) noexcept {

@@ -2,6 +2,8 @@
 // reported and turned into an exit code.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -38,11 +40,20 @@ struct GlobalOptions {
   std::optional<std::string> part_size;
   std::optional<unsigned> inflight;
   unsigned page_size = 1000;  // keys per ListObjectsV2 request (awscli's --page-size)
+  std::string checksum = "crc32c";  // what every uploaded part carries for the server to verify
 };
+
+raws3::Checksum checksum_of(const GlobalOptions& options);
 
 // Flags over the environment: what the flags leave empty the library resolves from AWS_* and the profile.
 // A flag value that does not parse is a UsageError; a RAWS3_* variable that does not, a ConfigError.
 raws3::Config make_config(const GlobalOptions& options);
+
+// Flag values that CLI11 takes as strings; a value that does not parse is a UsageError naming the flag.
+// Sizes as raws3::parse_byte_size reads them ("64KiB", "8MiB", "1GiB"); durations as "500ms", "30s", "2m"
+// or a plain number of seconds.
+std::uint64_t parse_size_flag(std::string_view text, std::string_view flag);
+std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string_view flag);
 
 int exit_code_of(const std::exception& e) noexcept;
 

@@ -36,6 +36,9 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
       ->check(CLI::PositiveNumber);
   app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB");
   app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
+  app.add_option("--checksum", g.checksum,
+                 "What uploads carry for the server to verify: crc32c (x-amz-checksum-crc32c), md5 (Content-MD5), none")
+      ->check(CLI::IsMember({"crc32c", "md5", "none"}));
   app.add_option("--page-size", g.page_size, "Keys per listing request of ls, rm -r and cp -r")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000u));

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -108,6 +109,15 @@ Json& Json::string(std::string_view text) {
 Json& Json::number(std::uint64_t n) {
   before_value();
   out_ += std::to_string(n);
+  need_comma_ = true;
+  return *this;
+}
+
+Json& Json::decimal(double x) {
+  before_value();
+  std::array<char, 64> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.6f", std::isfinite(x) ? x : 0.0);
+  out_ += buf.data();
   need_comma_ = true;
   return *this;
 }

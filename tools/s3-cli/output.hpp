@@ -41,6 +41,7 @@ class Json {
   Json& key(std::string_view name);
   Json& string(std::string_view text);
   Json& number(std::uint64_t n);
+  Json& decimal(double x);  // fixed, 6 decimals; NaN and infinities (not JSON) become 0
 
   const std::string& text() const noexcept { return out_; }
 

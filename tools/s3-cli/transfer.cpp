@@ -115,6 +115,7 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Pro
   const raws3::GetOptions get_options{.progress = report};
   raws3::PutOptions put_options;
   put_options.progress = report;
+  put_options.checksum = checksum_of(ctx.options());
 
   Outcome outcome{.op = op_name(src, dst), .source = src.text, .destination = dst.text};
   auto take = [&outcome](const auto& result) {
