@@ -176,3 +176,31 @@ rss_kb() {
   done
   echo "$s"
 }
+
+# --- What every server script does alike. A script defines start, stop_locked, running and NAME, DIR,
+# URL (and may define its own stop or status instead of these), then ends with server_main "$@".
+
+stop() {
+  lock_state "$DIR"
+  stop_locked
+  log "stopped"
+}
+
+status() {
+  if running; then
+    echo "$NAME: up $URL pid $(cat "$DIR/pid") rss $(( $(rss_kb "$(cat "$DIR/pid")") / 1024 )) MiB"
+  else
+    echo "$NAME: down"
+    return 1
+  fi
+}
+
+server_main() {
+  case ${1:-} in
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    status) status ;;
+    *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+  esac
+}

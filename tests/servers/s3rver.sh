@@ -99,25 +99,4 @@ stop_locked() {
   rm -rf "$DATA"
 }
 
-stop() {
-  lock_state "$DIR"
-  stop_locked
-  log "stopped"
-}
-
-status() {
-  if running; then
-    echo "$NAME: up $URL pid $(cat "$DIR/pid") rss $(( $(rss_kb "$(cat "$DIR/pid")") / 1024 )) MiB"
-  else
-    echo "$NAME: down"
-    return 1
-  fi
-}
-
-case ${1:-} in
-  start) start ;;
-  stop) stop ;;
-  restart) stop; start ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
-esac
+server_main "$@"

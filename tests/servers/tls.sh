@@ -170,12 +170,6 @@ stop_locked() {
   rm -f "$DIR/stunnel.conf.running"
 }
 
-stop() {
-  lock_state "$DIR"
-  stop_locked
-  log "stopped"
-}
-
 status() {
   if ! running; then
     echo "$NAME: down"

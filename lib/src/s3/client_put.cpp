@@ -14,13 +14,6 @@ namespace raws3 {
 
 namespace {
 
-std::vector<s3::LoopContext*> all_loops(Client::Impl& impl) {
-  impl.start_loops();
-  std::vector<s3::LoopContext*> loops;
-  for (const Client::Impl::Slot& slot : impl.slots) loops.push_back(slot.context.get());
-  return loops;
-}
-
 s3::UploadSettings settings_for(const Client::Impl& impl, const std::string& bucket, const std::string& key,
                                 const PutOptions& options, std::optional<std::uint64_t> size) {
   const Tuning& tuning = impl.config.tuning;
@@ -36,7 +29,7 @@ s3::UploadSettings settings_for(const Client::Impl& impl, const std::string& buc
 
 PutResult upload_descriptor(Client::Impl& impl, const std::string& bucket, const std::string& key, int fd,
                             std::optional<std::uint64_t> size, const std::string& name, const PutOptions& options) {
-  std::vector<s3::LoopContext*> loops = all_loops(impl);
+  std::vector<s3::LoopContext*> loops = impl.contexts();
   s3::UploadSettings settings = settings_for(impl, bucket, key, options, size);
   return impl
       .submit<PutResult>([=](s3::LoopContext& home) { return s3::upload_fd(home, loops, settings, fd, size, name); })
@@ -65,7 +58,7 @@ class S3Writer final : public ObjectWriter::Backend {
  public:
   S3Writer(Client::Impl& impl, s3::UploadSettings settings)
       : impl_(impl), home_(impl.next_slot.fetch_add(1, std::memory_order_relaxed)) {
-    std::vector<s3::LoopContext*> loops = all_loops(impl);
+    std::vector<s3::LoopContext*> loops = impl.contexts();
     upload_ = call<s3::Upload*>([loops, settings](s3::LoopContext& home) { return create_upload(home, loops, settings); });
   }
   ~S3Writer() override {
