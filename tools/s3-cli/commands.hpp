@@ -26,6 +26,26 @@ struct PresignArgs {
   unsigned expires = 3600;
 };
 
+struct BenchArgs {
+  std::string op;  // put, get, stat, delete, list or mixed
+  std::string bucket;
+  std::string prefix;  // empty: a random one, so that runs never meet
+  unsigned concurrent = 20;
+  std::string object_size = "10MiB";
+  unsigned objects = 100;  // uploaded first by get, stat, delete, list and mixed
+  std::string duration = "30s";
+  std::string warmup = "1s";
+  bool autoterm = false;
+  std::string autoterm_window = "5s";
+  double autoterm_percent = 7.5;
+  bool keep = false;
+  std::string csv;
+  unsigned get_distrib = 45;
+  unsigned put_distrib = 15;
+  unsigned delete_distrib = 10;
+  unsigned stat_distrib = 30;
+};
+
 int run_ls(Context& ctx, const TargetArgs& args);  // empty url: the buckets
 int run_stat(Context& ctx, const TargetArgs& args);
 int run_mb(Context& ctx, const TargetArgs& args);
@@ -35,6 +55,7 @@ int run_get(Context& ctx, const TransferArgs& args);  // cat is get to "-"
 int run_put(Context& ctx, const TransferArgs& args);
 int run_cp(Context& ctx, const TransferArgs& args);
 int run_presign(Context& ctx, const PresignArgs& args);
+int run_bench(Context& ctx, const BenchArgs& args);
 
 // Every page of a listing, following continuation tokens, --page-size keys at a time.
 void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,

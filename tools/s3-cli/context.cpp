@@ -41,7 +41,9 @@ raws3::Config make_config(const GlobalOptions& options) {
   auto& tuning = config.tuning;
   if (options.threads) tuning.threads = *options.threads;
   if (options.max_conns) tuning.max_conns = *options.max_conns;
-  if (options.part_size) tuning.get_part_size = tuning.put_part_size = parse_size_flag(*options.part_size, "--part-size");
+  if (options.part_size) {
+    tuning.get_part_size = tuning.put_part_size = parse_size_flag(*options.part_size, "--part-size");
+  }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
   return config;
 }
@@ -61,7 +63,9 @@ std::uint64_t parse_size_flag(std::string_view text, std::string_view flag) {
 }
 
 std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string_view flag) {
-  static constexpr std::pair<std::string_view, long> kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  // "ms" before "m" and "s", which it ends with.
+  static constexpr std::pair<std::string_view, long> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
   std::string_view number = text;
   long unit = 1000;
   for (const auto& [suffix, ms] : kUnits) {

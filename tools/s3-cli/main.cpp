@@ -44,8 +44,36 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
       ->check(CLI::Range(1u, 1000u));
 }
 
+void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
+  sub.add_option("OP", b.op, "put, get, stat, delete, list, or mixed (get/put/delete/stat by --*-distrib)")
+      ->required()
+      ->check(CLI::IsMember({"put", "get", "stat", "delete", "list", "mixed"}));
+  sub.add_option("--bucket", b.bucket, "Bucket to load (it must exist)")->required();
+  sub.add_option("--prefix", b.prefix, "Prefix of every key the run creates (else s3-cli-bench-<random>/)");
+  sub.add_option("--concurrent", b.concurrent, "Operations in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 4096u));
+  sub.add_option("--obj.size", b.object_size, "Object size, e.g. 64KiB, 8MiB, 1GiB")->capture_default_str();
+  sub.add_option("--objects", b.objects, "Objects uploaded before get, stat, delete, list and mixed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sub.add_option("--duration", b.duration, "How long to run, e.g. 30s, 2m")->capture_default_str();
+  sub.add_option("--warmup", b.warmup, "First part of the run left out of the report")->capture_default_str();
+  sub.add_flag("--autoterm", b.autoterm, "Stop early once throughput is steady (see --autoterm.*)");
+  sub.add_option("--autoterm.window", b.autoterm_window, "Seconds whose throughput must agree")->capture_default_str();
+  sub.add_option("--autoterm.pct", b.autoterm_percent, "Largest spread (max - min) in % of their mean")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sub.add_flag("--keep", b.keep, "Leave the objects the run created");
+  sub.add_option("--csv", b.csv, "Write every operation (start, end, bytes, ttfb, status) to this file");
+  sub.add_option("--get-distrib", b.get_distrib, "mixed: weight of GET")->capture_default_str();
+  sub.add_option("--put-distrib", b.put_distrib, "mixed: weight of PUT")->capture_default_str();
+  sub.add_option("--delete-distrib", b.delete_distrib, "mixed: weight of DELETE")->capture_default_str();
+  sub.add_option("--stat-distrib", b.stat_distrib, "mixed: weight of HEAD")->capture_default_str();
+}
+
 std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,
-                                  s3cli::PresignArgs& presign) {
+                                  s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
   std::vector<Command> commands;
   auto add = [&](const char* name, const char* help, std::function<int(Context&)> run) {
     CLI::App* sub = app.add_subcommand(name, help);
@@ -102,6 +130,10 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   ps->add_option("--expires", presign.expires, "Seconds the URL stays valid (1 to 604800)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 604800u));
+
+  add_bench_options(*add("bench", "Load a bucket with concurrent operations; report throughput and latency",
+                         [&](Context& c) { return s3cli::run_bench(c, bench); }),
+                    bench);
   return commands;
 }
 
@@ -120,8 +152,9 @@ int main(int argc, char** argv) {
   s3cli::TargetArgs target;
   s3cli::TransferArgs transfer;
   s3cli::PresignArgs presign;
+  s3cli::BenchArgs bench;
   add_global_options(app, global);
-  const std::vector<Command> commands = add_commands(app, target, transfer, presign);
+  const std::vector<Command> commands = add_commands(app, target, transfer, presign, bench);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,101 @@
+"""s3-cli bench: short runs of every workload against s3rver, moto and radosgw.
+
+Each run is 2 s of small objects, 4 in flight: enough for the report to have numbers, and every run checks
+the report's JSON, the CSV of its operations, and that the objects it created are gone afterwards.
+"""
+import csv
+import json
+import uuid
+
+import harness
+
+
+class BenchMixin:
+    """The tests; a subclass per server (bottom of the file)."""
+
+    def bench(self, op, *extra, keep=False, duration="2s"):
+        # No '/' in the prefix: moto refuses ListObjectsV2 whose prefix holds one.
+        prefix = f"raws3-it-bench-{op}-{uuid.uuid4().hex[:10]}-"
+        self.addCleanup(harness.delete_prefix, self.s3, self.bucket, prefix)
+        csv_path = self.tmp / "ops.csv"
+        args = ["--json", "bench", op, "--bucket", self.bucket, "--prefix", prefix, "--concurrent", "4",
+                "--obj.size", "16KiB", "--objects", "20", "--duration", duration, "--csv", csv_path, *extra]
+        if keep:
+            args.append("--keep")
+        res = self.cli(*args, timeout=60)
+        self.assertCliOk(res)
+        report = json.loads(res.stdout)
+        with open(csv_path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        return prefix, report, rows
+
+    def keys_under(self, prefix):
+        page = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return [o["Key"] for o in page.get("Contents", [])]
+
+    def check(self, prefix, report, rows, ops, moves_bytes):
+        self.assertEqual(report["total_ops"], len(rows))
+        self.assertEqual({r["op"] for r in rows} - set(ops), set())
+        for r in rows:
+            self.assertLessEqual(float(r["start_s"]), float(r["end_s"]))
+            self.assertEqual(r["status"], "OK", r)
+        by_op = {o["op"]: o for o in report["operations"]}
+        for op in ops:
+            o = by_op[op]
+            self.assertGreater(o["ops"], 0, o)
+            self.assertGreater(o["objects_per_s"], 0, o)
+            lat = o["latency_ms"]
+            self.assertLessEqual(0, lat["p50"])
+            self.assertLessEqual(lat["p50"], lat["p90"])
+            self.assertLessEqual(lat["p90"], lat["p99"])
+            self.assertLessEqual(lat["p99"], lat["max"])
+            self.assertEqual(o["errors"], {})
+            if moves_bytes and op in ("get", "put"):
+                self.assertGreater(o["mib_per_s"], 0, o)
+                self.assertEqual(o["bytes"] % (16 * 1024), 0)
+        if "get" in by_op:
+            ttfb = by_op["get"]["ttfb_ms"]
+            self.assertLessEqual(ttfb["p50"], ttfb["max"])
+            self.assertLessEqual(ttfb["max"], by_op["get"]["latency_ms"]["max"])
+        self.assertEqual(self.keys_under(prefix), [], "bench left objects behind")
+
+    def test_put(self):
+        self.check(*self.bench("put"), ["put"], True)
+
+    def test_get(self):
+        prefix, report, rows = self.bench("get")
+        self.check(prefix, report, rows, ["get"], True)
+        self.assertTrue(all(r["ttfb_s"] for r in rows))
+
+    def test_stat(self):
+        self.check(*self.bench("stat"), ["stat"], False)
+
+    def test_list(self):
+        self.check(*self.bench("list"), ["list"], False)
+
+    def test_delete(self):
+        # 20 objects may all be gone within the warm-up: measure from the start.
+        prefix, report, rows = self.bench("delete", "--warmup", "0s")
+        self.check(prefix, report, rows, ["delete"], False)
+        self.assertEqual(len(rows), 20)
+        self.assertEqual(report["stopped_by"], "objects")
+
+    def test_mixed(self):
+        self.check(*self.bench("mixed", "--get-distrib", "45", "--put-distrib", "15", "--delete-distrib", "10",
+                               "--stat-distrib", "30"), ["get", "put", "delete", "stat"], True)
+
+    def test_keep_leaves_the_objects(self):
+        prefix, report, _ = self.bench("put", "--warmup", "0s", keep=True, duration="1s")
+        self.assertEqual(len(self.keys_under(prefix)), report["total_ops"])
+
+    def test_bad_duration_is_a_usage_error(self):
+        res = self.cli("bench", "put", "--bucket", self.bucket, "--duration", "1s", "--warmup", "2s")
+        self.assertEqual(res.rc, 2, res.describe())
+        res = self.cli("bench", "put", "--bucket", self.bucket, "--duration", "soon")
+        self.assertEqual(res.rc, 2, res.describe())
+
+
+harness.server_variants(BenchMixin, ["s3rver", "moto", "rgw"], globals())
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,507 @@
+// bench: keep N operations in flight against a bucket for a while and report throughput and latency.
+//
+// One worker thread per operation in flight, each issuing blocking calls: the library spreads every call
+// over its event loops anyway, and a thread per slot keeps the timing of each operation exact and the code
+// free of completion bookkeeping. get, stat, delete and list first upload --objects objects (not measured).
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "bench_stats.hpp"
+#include "commands.hpp"
+#include "location.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+
+namespace s3cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using bench::Sample;
+
+// The first four in the order of mixed's weights, which draw them by index.
+enum class Op : std::size_t { Get, Put, Delete, Stat, List };
+constexpr std::size_t kOps = 5;
+constexpr std::array<std::string_view, kOps> kOpNames{"get", "put", "delete", "stat", "list"};
+
+std::string_view name_of(Op op) { return kOpNames[static_cast<std::size_t>(op)]; }
+
+Op op_named(std::string_view name) {
+  for (std::size_t i = 0; i < kOps; ++i) {
+    if (kOpNames[i] == name) return static_cast<Op>(i);
+  }
+  return Op::Get;  // "mixed": its operations are drawn per call
+}
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// The status a failed operation is counted under: S3's error code, else the kind of failure.
+std::string status_of(const std::exception& e) {
+  if (const auto* s3 = dynamic_cast<const raws3::S3Error*>(&e)) return s3->code();
+  if (dynamic_cast<const raws3::NetworkError*>(&e) != nullptr) return "NetworkError";
+  if (dynamic_cast<const raws3::IntegrityError*>(&e) != nullptr) return "IntegrityError";
+  return "Error";
+}
+
+// The objects the run created. Readers lease a key so that a concurrent delete never takes it from under
+// them (a NoSuchKey would then be our doing, not the server's).
+class KeyPool {
+ public:
+  void add(std::string key) {
+    std::lock_guard lock(mutex_);
+    keys_.push_back(std::move(key));
+  }
+  // A key that may or may not exist (a failed put or delete): only cleanup will see it.
+  void add_doubtful(std::string key) {
+    std::lock_guard lock(mutex_);
+    doubtful_.push_back(std::move(key));
+  }
+  std::optional<std::string> lease(std::mt19937_64& rng) {
+    std::lock_guard lock(mutex_);
+    if (keys_.empty()) return std::nullopt;
+    const std::string& key = keys_[std::uniform_int_distribution<std::size_t>(0, keys_.size() - 1)(rng)];
+    ++readers_[key];
+    return key;
+  }
+  void release(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (--readers_[key] == 0) readers_.erase(key);
+  }
+  // A key nobody reads, out of the pool; none when the pool is empty or every key is being read.
+  std::optional<std::string> take(std::mt19937_64& rng) {
+    std::lock_guard lock(mutex_);
+    if (keys_.empty()) return std::nullopt;
+    const std::size_t first = std::uniform_int_distribution<std::size_t>(0, keys_.size() - 1)(rng);
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      const std::size_t at = (first + i) % keys_.size();
+      if (readers_.contains(keys_[at])) continue;
+      std::string key = std::move(keys_[at]);
+      keys_[at] = std::move(keys_.back());
+      keys_.pop_back();
+      return key;
+    }
+    return std::nullopt;
+  }
+  std::vector<std::string> drain() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> all = std::move(keys_);
+    all.insert(all.end(), doubtful_.begin(), doubtful_.end());
+    keys_.clear();
+    doubtful_.clear();
+    return all;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> keys_;
+  std::vector<std::string> doubtful_;
+  std::unordered_map<std::string, unsigned> readers_;
+};
+
+struct Recorded {
+  Op op;
+  Sample sample;
+};
+
+class Bench {
+ public:
+  Bench(Context& ctx, const BenchArgs& args)
+      : ctx_(ctx),
+        args_(args),
+        mixed_(args.op == "mixed"),
+        op_(op_named(args.op)),
+        size_(parse_size_flag(args.object_size, "--obj.size")),
+        duration_(parse_duration_flag(args.duration, "--duration")),
+        warmup_(parse_duration_flag(args.warmup, "--warmup")),
+        autoterm_window_(parse_duration_flag(args.autoterm_window, "--autoterm.window")),
+        prefix_(args.prefix.empty() ? random_prefix() : args.prefix),
+        draw_({static_cast<double>(args.get_distrib), static_cast<double>(args.put_distrib),
+               static_cast<double>(args.delete_distrib), static_cast<double>(args.stat_distrib)}) {
+    put_options_.checksum = checksum_of(ctx.options());
+    if (warmup_ >= duration_) throw UsageError("--warmup must be shorter than --duration");
+    if (autoterm_window_ < std::chrono::seconds(1)) throw UsageError("--autoterm.window must be at least 1s");
+    if (mixed_ && args.get_distrib + args.put_distrib + args.delete_distrib + args.stat_distrib == 0) {
+      throw UsageError("mixed needs a non-zero --get-distrib, --put-distrib, --delete-distrib or --stat-distrib");
+    }
+  }
+
+  void prepare();
+  void run();
+  int report() const;
+  void write_csv() const;
+  void cleanup();
+
+ private:
+  static std::string random_prefix();
+  std::string next_key() { return prefix_ + "obj" + std::to_string(next_key_.fetch_add(1)); }
+  bool moves_bytes() const { return mixed_ || op_ == Op::Get || op_ == Op::Put; }
+  void work(unsigned worker);
+  std::optional<Recorded> once(Op op, std::mt19937_64& rng);
+  void execute(Op op, const std::string& key, Sample& sample, Clock::time_point started);
+  void note_failure(std::string_view status, const std::string& key, const std::exception& e);
+  void put_prepared(Progress& progress);
+
+  Context& ctx_;
+  const BenchArgs& args_;
+  bool mixed_;
+  Op op_;
+  std::uint64_t size_;
+  std::chrono::milliseconds duration_;
+  std::chrono::milliseconds warmup_;
+  std::chrono::milliseconds autoterm_window_;
+  std::string prefix_;
+  std::discrete_distribution<std::size_t> draw_;
+  std::vector<std::byte> body_;
+  raws3::PutOptions put_options_;
+  KeyPool pool_;
+  std::atomic<std::uint64_t> next_key_{0};
+
+  Clock::time_point start_;
+  double stopped_at_ = 0;
+  std::string stopped_by_ = "duration";
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> done_bytes_{0};
+  std::atomic<std::uint64_t> done_ops_{0};
+  Progress::Share* progress_ = nullptr;  // set for the length of run()
+  std::mutex running_mutex_;
+  std::condition_variable running_cv_;
+  unsigned running_ = 0;
+  std::vector<std::vector<Recorded>> recorded_;  // one per worker, merged after the run
+
+  std::mutex failures_mutex_;
+  std::set<std::string, std::less<>> reported_;  // statuses already written to stderr
+};
+
+std::string Bench::random_prefix() {
+  std::random_device device;
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "s3-cli-bench-%08x/", device());
+  return buf.data();
+}
+
+// One error line per status, so that a failing server does not flood stderr; the report counts them all.
+void Bench::note_failure(std::string_view status, const std::string& key, const std::exception& e) {
+  std::lock_guard lock(failures_mutex_);
+  if (!reported_.emplace(status).second) return;
+  report_error(ctx_.command(), s3_location(args_.bucket, key).text, e);
+}
+
+void Bench::put_prepared(Progress& progress) {
+  Progress::Share share(progress);
+  std::atomic<std::uint64_t> claimed{0};
+  std::atomic<std::uint64_t> uploaded{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  auto upload = [&] {
+    while (claimed.fetch_add(1) < args_.objects) {
+      const std::string key = next_key();
+      try {
+        ctx_.client().put_object(args_.bucket, key, body_, put_options_);
+      } catch (...) {
+        pool_.add_doubtful(key);
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        claimed.store(args_.objects);  // the others stop after their current upload
+        return;
+      }
+      pool_.add(key);
+      share.update(uploaded.fetch_add(size_) + size_, 0);
+      progress.file_done();
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (unsigned i = 0; i < args_.concurrent; ++i) workers.emplace_back(upload);
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+void Bench::prepare() {
+  // Incompressible bytes: a server or proxy that compresses must not look faster than it is.
+  body_.resize(size_);
+  std::mt19937_64 rng(std::random_device{}());
+  for (std::size_t at = 0; at < body_.size(); at += sizeof(std::uint64_t)) {
+    const std::uint64_t word = rng();
+    std::memcpy(body_.data() + at, &word, std::min(sizeof word, body_.size() - at));
+  }
+  if (op_ == Op::Put && !mixed_) return;
+  Progress progress(ctx_.progress_enabled(false), "bench: preparing", args_.objects * size_, args_.objects);
+  put_prepared(progress);
+}
+
+void Bench::execute(Op op, const std::string& key, Sample& sample, Clock::time_point started) {
+  raws3::Client& client = ctx_.client();
+  switch (op) {
+    case Op::Get:
+      // The library hands a body over a part at a time and has no first-byte hook, so this "ttfb" is the
+      // arrival of the first part: the whole body for objects up to one part (--part-size).
+      client.get_to(args_.bucket, key, [&](std::span<const std::byte> piece) {
+        if (!sample.ttfb) sample.ttfb = seconds_between(started, Clock::now());
+        sample.bytes += piece.size();
+      });
+      return;
+    case Op::Put:
+      client.put_object(args_.bucket, key, body_, put_options_);
+      sample.bytes = size_;
+      return;
+    case Op::Delete:
+      client.delete_object(args_.bucket, key);
+      return;
+    case Op::Stat:
+      client.head_object(args_.bucket, key);
+      return;
+    case Op::List: {
+      raws3::ListOptions options;
+      options.prefix = prefix_;
+      for_each_page(ctx_, args_.bucket, options, [](const raws3::ListObjectsPage&) {});
+      return;
+    }
+  }
+}
+
+std::optional<Recorded> Bench::once(Op op, std::mt19937_64& rng) {
+  std::optional<std::string> key;
+  if (op == Op::Get || op == Op::Stat) key = pool_.lease(rng);
+  if (op == Op::Delete) key = pool_.take(rng);
+  if (op == Op::Put) key = next_key();
+  if (op == Op::List) key = prefix_;
+  if (!key) {
+    // Plain delete has deleted everything; mixed refills its pool instead.
+    if (!mixed_) return std::nullopt;
+    op = Op::Put;
+    key = next_key();
+  }
+
+  Recorded r{.op = op, .sample = {}};
+  const Clock::time_point started = Clock::now();
+  r.sample.start = seconds_between(start_, started);
+  try {
+    execute(op, *key, r.sample, started);
+    r.sample.status = "OK";
+  } catch (const std::exception& e) {
+    r.sample.status = status_of(e);
+    note_failure(r.sample.status, *key, e);
+  }
+  r.sample.end = seconds_between(start_, Clock::now());
+
+  if (op == Op::Get || op == Op::Stat) pool_.release(*key);
+  if (op == Op::Put || op == Op::Delete) {
+    if (!r.sample.ok()) {
+      pool_.add_doubtful(*key);
+    } else if (op == Op::Put) {
+      pool_.add(*key);
+    }
+  }
+  if (r.sample.ok()) {
+    done_ops_.fetch_add(1, std::memory_order_relaxed);
+    progress_->update(done_bytes_.fetch_add(r.sample.bytes, std::memory_order_relaxed) + r.sample.bytes, 0);
+  }
+  return r;
+}
+
+void Bench::work(unsigned worker) {
+  std::mt19937_64 rng(std::random_device{}() + worker);
+  std::discrete_distribution<std::size_t> draw = draw_;
+  std::vector<Recorded>& mine = recorded_[worker];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    std::optional<Recorded> r = once(mixed_ ? static_cast<Op>(draw(rng)) : op_, rng);
+    if (!r) break;
+    mine.push_back(std::move(*r));
+  }
+  std::lock_guard lock(running_mutex_);
+  if (--running_ == 0) running_cv_.notify_all();
+}
+
+void Bench::run() {
+  recorded_.resize(args_.concurrent);
+  running_ = args_.concurrent;
+  Progress progress(ctx_.progress_enabled(false), "bench " + args_.op, 0, 0);
+  Progress::Share share(progress);
+  progress_ = &share;
+  std::vector<std::jthread> workers;  // after the progress line they feed: joined before it goes away
+  start_ = Clock::now();
+  for (unsigned i = 0; i < args_.concurrent; ++i) workers.emplace_back([this, i] { work(i); });
+
+  const Clock::time_point deadline = start_ + duration_;
+  const auto window = static_cast<std::size_t>(std::chrono::ceil<std::chrono::seconds>(autoterm_window_).count());
+  bench::SteadyDetector steady(window, args_.autoterm_percent);
+  std::uint64_t last_bytes = 0;
+  std::uint64_t last_ops = 0;
+  for (int second = 1;; ++second) {
+    const Clock::time_point tick = std::min(start_ + std::chrono::seconds(second), deadline);
+    {
+      std::unique_lock lock(running_mutex_);
+      if (running_cv_.wait_until(lock, tick, [this] { return running_ == 0; })) {
+        stopped_by_ = "objects";
+        break;
+      }
+    }
+    const std::uint64_t bytes = done_bytes_.load(std::memory_order_relaxed);
+    const std::uint64_t ops = done_ops_.load(std::memory_order_relaxed);
+    if (tick >= deadline) break;
+    const bool measured = std::chrono::seconds(second - 1) >= warmup_;
+    const double rate = static_cast<double>(moves_bytes() ? bytes - last_bytes : ops - last_ops);
+    last_bytes = bytes;
+    last_ops = ops;
+    if (args_.autoterm && measured && steady.add(rate)) {
+      stopped_by_ = "autoterm";
+      break;
+    }
+  }
+  stop_ = true;
+  stopped_at_ = seconds_between(start_, Clock::now());
+}
+
+// Per-second figures for the report: bytes and operations of one second.
+void second_json(Json& doc, const char* name, const bench::Second& s) {
+  doc.key(name).begin_object();
+  doc.key("mib_per_s").decimal(static_cast<double>(s.bytes) / (1024.0 * 1024.0));
+  doc.key("objects_per_s").number(s.ops);
+  doc.end_object();
+}
+
+void percentiles_json(Json& doc, const char* name, const bench::Percentiles& p) {
+  doc.key(name).begin_object();
+  doc.key("p50").decimal(p.p50 * 1e3).key("p90").decimal(p.p90 * 1e3);
+  doc.key("p99").decimal(p.p99 * 1e3).key("max").decimal(p.max * 1e3);
+  doc.end_object();
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0) {
+  std::array<char, 160> buf{};
+  std::snprintf(buf.data(), buf.size(), pattern, a, b, c, d);
+  return buf.data();
+}
+
+std::string second_text(const bench::Second& s) {
+  return format("%.2f MiB/s %.0f obj/s", static_cast<double>(s.bytes) / (1024.0 * 1024.0), static_cast<double>(s.ops));
+}
+
+std::string percentiles_text(const char* label, const bench::Percentiles& p) {
+  return std::string("  ") + label +
+         format(" ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f", p.p50 * 1e3, p.p90 * 1e3, p.p99 * 1e3, p.max * 1e3);
+}
+
+int Bench::report() const {
+  std::array<std::vector<Sample>, kOps> by_op;
+  std::uint64_t total = 0;
+  std::uint64_t succeeded = 0;
+  for (const auto& worker : recorded_) {
+    for (const Recorded& r : worker) {
+      by_op[static_cast<std::size_t>(r.op)].push_back(r.sample);
+      ++total;
+      succeeded += r.sample.ok() ? 1 : 0;
+    }
+  }
+  const double warmup = std::chrono::duration<double>(warmup_).count();
+  Json doc;
+  doc.begin_object();
+  doc.key("command").string(args_.op).key("bucket").string(args_.bucket).key("prefix").string(prefix_);
+  doc.key("concurrent").number(args_.concurrent).key("object_size").number(size_);
+  doc.key("warmup_s").decimal(warmup).key("run_s").decimal(stopped_at_).key("stopped_by").string(stopped_by_);
+  doc.key("total_ops").number(total);
+  doc.key("operations").begin_array();
+  std::vector<std::string> lines;
+  lines.push_back("bench " + args_.op + ": " + std::to_string(args_.concurrent) + " concurrent, " + human_bytes(size_) +
+                  " objects, " + format("%.1f s", stopped_at_) + " (stopped by " + stopped_by_ + "), warm-up " +
+                  format("%.1f s", warmup) + " excluded");
+  for (std::size_t i = 0; i < kOps; ++i) {
+    if (by_op[i].empty()) continue;
+    const bench::OpReport r = bench::summarize(by_op[i], warmup, stopped_at_);
+    const std::string name(kOpNames[i]);
+    doc.begin_object().key("op").string(name).key("ops").number(r.ops).key("bytes").number(r.bytes);
+    doc.key("seconds").decimal(r.seconds).key("mib_per_s").decimal(r.mib_per_s);
+    doc.key("objects_per_s").decimal(r.ops_per_s);
+    lines.push_back(name + format(": %.2f MiB/s, %.2f obj/s", r.mib_per_s, r.ops_per_s) + ", " +
+                    std::to_string(r.ops) + " operations");
+    if (r.by_second) {
+      doc.key("per_second").begin_object();
+      second_json(doc, "fastest", r.by_second->fastest);
+      second_json(doc, "median", r.by_second->median);
+      second_json(doc, "slowest", r.by_second->slowest);
+      doc.end_object();
+      lines.push_back("  seconds: fastest " + second_text(r.by_second->fastest) + ", median " +
+                      second_text(r.by_second->median) + ", slowest " + second_text(r.by_second->slowest));
+    }
+    percentiles_json(doc, "latency_ms", r.latency);
+    lines.push_back(percentiles_text("latency", r.latency));
+    if (r.ttfb) {
+      percentiles_json(doc, "ttfb_ms", *r.ttfb);
+      lines.push_back(percentiles_text("ttfb", *r.ttfb));
+    }
+    doc.key("errors").begin_object();
+    std::string errors;
+    for (const auto& [status, n] : r.errors) {
+      doc.key(status).number(n);
+      errors += " " + status + " " + std::to_string(n);
+    }
+    doc.end_object().end_object();
+    if (!errors.empty()) lines.push_back("  errors:" + errors);
+  }
+  doc.end_array().end_object();
+
+  if (ctx_.options().json) {
+    Console::instance().out(doc.text());
+  } else if (!ctx_.options().quiet) {
+    for (const std::string& line : lines) Console::instance().out(line);
+  }
+  return total > 0 && succeeded == 0 ? kFailure : kSuccess;
+}
+
+void Bench::write_csv() const {
+  std::vector<const Recorded*> all;
+  for (const auto& worker : recorded_) {
+    for (const Recorded& r : worker) all.push_back(&r);
+  }
+  std::sort(all.begin(), all.end(),
+            [](const Recorded* a, const Recorded* b) { return a->sample.start < b->sample.start; });
+  std::ofstream csv(args_.csv);
+  csv << "op,start_s,end_s,bytes,ttfb_s,status\n";
+  for (const Recorded* r : all) {
+    const Sample& s = r->sample;
+    csv << name_of(r->op) << format(",%.6f,%.6f,", s.start, s.end) << s.bytes << ','
+        << (s.ttfb ? format("%.6f", *s.ttfb) : "") << ',' << s.status << '\n';
+  }
+  csv.flush();
+  if (!csv) throw raws3::FileError(args_.csv + ": cannot write the CSV file");
+}
+
+void Bench::cleanup() {
+  const std::vector<std::string> keys = pool_.drain();
+  if (keys.empty()) return;
+  const raws3::DeleteObjectsResult result = ctx_.client().delete_objects(args_.bucket, keys);
+  for (const auto& f : result.errors) {
+    report_error(ctx_.command(), s3_location(args_.bucket, f.key).text, f.code + ": " + f.message);
+  }
+  if (!result.errors.empty()) throw raws3::Error("cleanup left " + std::to_string(result.errors.size()) + " objects");
+}
+
+}  // namespace
+
+int run_bench(Context& ctx, const BenchArgs& args) {
+  Bench bench(ctx, args);
+  const std::string target = s3_location(args.bucket, args.prefix).text;
+  int rc = ctx.attempt(target, [&] {
+    bench.prepare();
+    bench.run();
+  });
+  if (rc == kSuccess) {
+    rc = bench.report();
+    if (!args.csv.empty()) rc = std::max(rc, ctx.attempt(args.csv, [&] { bench.write_csv(); }));
+  }
+  const int cleaned = args.keep ? kSuccess : ctx.attempt(target, [&] { bench.cleanup(); });
+  return std::max(rc, cleaned);
+}
+
+}  // namespace s3cli
