@@ -23,10 +23,9 @@ RUNS=${RUNS:-5}; SIZE_MB=${SIZE_MB:-1024}; INFLIGHT=${INFLIGHT:-}; TLS=${TLS:-0}
 if [ "$TLS" = 1 ]; then PORT=${PORT:-443}; scheme=https; else PORT=${PORT:-80}; scheme=http; fi
 work=/dev/shm/raws3-get-bench-$(id -u)
 [ -x "$driver" ] || ninja -C "$build" tests/get_driver
-for p in nginx-light curl rclone python3-awscrt time; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$p" >&2
-done
+# shellcheck source=lib.sh
+. "$top/perf/lib.sh"
+ensure_bench_packages
 
 mkdir -p "$work/root/bucket" "$work/state"
 object=$work/root/bucket/key

@@ -23,10 +23,9 @@ RUNS=${RUNS:-5}; SIZE_MB=${SIZE_MB:-1024}; INFLIGHT=${INFLIGHT:-}; PIPE_GB=${PIP
 SKIP=${SKIP:-}
 work=/dev/shm/raws3-put-bench-$(id -u)
 [ -x "$driver" ] || ninja -C "$build" tests/put_driver
-for p in nginx-light curl rclone python3-awscrt time; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$p" >&2
-done
+# shellcheck source=lib.sh
+. "$top/perf/lib.sh"
+ensure_bench_packages
 
 mkdir -p "$work/state"
 source=$work/source
