@@ -11,14 +11,16 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 #include <iostream>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "../tools/driver_util.hpp"
 #include "raws3/client.hpp"
+
+using raws3::test::status_kib;
 
 namespace {
 
@@ -28,14 +30,6 @@ unsigned open_fds() {
   while (::readdir(dir)) ++n;
   ::closedir(dir);
   return n;
-}
-
-std::uint64_t rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
-  return 0;
 }
 
 // Under AddressSanitizer freed memory waits in its quarantine (256 MiB) before reuse, so resident memory
@@ -113,10 +107,10 @@ int main(int argc, char** argv) {
     // The first half fills every pool and every allocator arena; the second must find them as they were.
     failures += run_round(client, bucket, key, requests / 2, size);
     fds_warm = open_fds();
-    rss_warm = rss_kib();
+    rss_warm = status_kib("VmRSS");
     failures += run_round(client, bucket, key, requests - requests / 2, size);
     fds_after = open_fds();
-    rss_after = rss_kib();
+    rss_after = status_kib("VmRSS");
   }
   const unsigned fds_end = open_fds();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

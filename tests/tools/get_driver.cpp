@@ -14,22 +14,17 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "driver_util.hpp"
 #include "raws3/client.hpp"
 
-namespace {
+using raws3::test::status_kib;
+using raws3::test::unquoted;
 
-std::uint64_t status_kib(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(field + ":")) return std::stoull(line.substr(field.size() + 1));
-  return 0;
-}
+namespace {
 
 void write_stdout(std::span<const std::byte> bytes) {
   while (!bytes.empty()) {
@@ -82,10 +77,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-    std::string etag;
-    for (char c : head.etag)
-      if (c != '"') etag += c;
-    std::cerr << "{\"size\": " << head.size << ", \"etag\": \"" << etag << "\", \"seconds\": " << seconds.count()
+    std::cerr << "{\"size\": " << head.size << ", \"etag\": \"" << unquoted(head.etag) << "\", \"seconds\": " << seconds.count()
               << ", \"progress_calls\": " << progress_calls << ", \"progress_done\": " << progress_done
               << ", \"progress_total\": " << progress_total << ", \"rss_before_kib\": " << rss_before
               << ", \"hwm_kib\": " << status_kib("VmHWM") << "}\n";

@@ -16,14 +16,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "driver_util.hpp"
 #include "raws3/client.hpp"
+
+using raws3::test::status_kib;
+using raws3::test::unquoted;
 
 namespace {
 
@@ -76,17 +79,6 @@ raws3::PutResult through_writer(raws3::Client& client, const std::string& bucket
   return writer.result();
 }
 
-std::uint64_t peak_rss() {
-  std::FILE* status = std::fopen("/proc/self/status", "r");
-  if (!status) return 0;
-  char line[256];
-  unsigned long long kib = 0;
-  while (std::fgets(line, sizeof line, status))
-    if (std::sscanf(line, "VmHWM: %llu kB", &kib) == 1) break;
-  std::fclose(status);
-  return kib * 1024;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,13 +108,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
-    std::string etag;
-    for (char c : r.etag)
-      if (c != '"') etag += c;
-    std::cout << "{\"etag\": \"" << etag << "\", \"size\": " << r.size << ", \"parts\": " << r.parts
+    std::cout << "{\"etag\": \"" << unquoted(r.etag) << "\", \"size\": " << r.size << ", \"parts\": " << r.parts
               << ", \"part_size\": " << r.part_size
               << ", \"part_size_raised\": " << (r.part_size_raised ? "true" : "false")
-              << ", \"progress\": " << progress_done.load() << ", \"seconds\": " << seconds.count() << ", \"peak_rss\": " << peak_rss() << "}\n";
+              << ", \"progress\": " << progress_done.load() << ", \"seconds\": " << seconds.count() << ", \"peak_rss\": " << status_kib("VmHWM") * 1024 << "}\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "put_driver: " << e.what() << "\n";
