@@ -199,6 +199,19 @@ def cli_global_args(env):
     return args
 
 
+def start_cli(*args, env=None, stdin=subprocess.DEVNULL, extra_env=None, global_args=False, cwd=None):
+    """Start s3-cli with args in a session of its own, stdout and stderr piped: the Popen, with .argv.
+    env, extra_env and global_args as for run_cli; stdin as for subprocess.Popen."""
+    argv = [cli_path()]
+    if env is not None and global_args:
+        argv += cli_global_args(env)
+    argv += [str(a) for a in args]
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=cli_env(env, extra_env), cwd=cwd, start_new_session=True)
+    proc.argv = argv
+    return proc
+
+
 def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_args=False, cwd=None):
     """Run s3-cli with args and return CliResult(rc, stdout bytes, stderr text).
 
@@ -208,10 +221,6 @@ def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_arg
     stdin: bytes, a file object, or None (/dev/null).
     timeout: seconds; on expiry the whole process group is killed and the test fails.
     """
-    argv = [cli_path()]
-    if env is not None and global_args:
-        argv += cli_global_args(env)
-    argv += [str(a) for a in args]
     feed = None
     if isinstance(stdin, (bytes, bytearray, memoryview)):
         feed, stdin_arg = bytes(stdin), subprocess.PIPE
@@ -219,8 +228,8 @@ def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_arg
         stdin_arg = subprocess.DEVNULL
     else:
         stdin_arg = stdin
-    proc = subprocess.Popen(argv, stdin=stdin_arg, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=cli_env(env, extra_env), cwd=cwd, start_new_session=True)
+    proc = start_cli(*args, env=env, stdin=stdin_arg, extra_env=extra_env, global_args=global_args, cwd=cwd)
+    argv = proc.argv
     try:
         out, err = proc.communicate(feed, timeout=timeout)
     except subprocess.TimeoutExpired:

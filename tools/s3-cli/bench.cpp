@@ -18,6 +18,7 @@
 
 #include "bench_stats.hpp"
 #include "commands.hpp"
+#include "interrupts.hpp"
 #include "location.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -181,6 +182,15 @@ class Bench {
 
   std::mutex failures_mutex_;
   std::set<std::string, std::less<>> reported_;  // statuses already written to stderr
+
+  // SIGINT/SIGTERM: the run ends as its duration would, then reports and removes what it created. Last,
+  // since a signal that came already runs the handler from the constructor.
+  std::atomic<bool> interrupted_{false};
+  Interrupts::Scope interrupt_scope_{[this] {
+    std::lock_guard lock(running_mutex_);
+    interrupted_ = true;
+    running_cv_.notify_all();
+  }};
 };
 
 std::string Bench::random_prefix() {
@@ -204,7 +214,7 @@ void Bench::put_prepared(Progress& progress) {
   std::mutex failure_mutex;
   std::exception_ptr failure;
   auto upload = [&] {
-    while (claimed.fetch_add(1) < args_.objects) {
+    while (!interrupted_.load(std::memory_order_relaxed) && claimed.fetch_add(1) < args_.objects) {
       const std::string key = next_key();
       try {
         ctx_.client().put_object(args_.bucket, key, body_, put_options_);
@@ -342,8 +352,8 @@ void Bench::run() {
     const Clock::time_point tick = std::min(start_ + std::chrono::seconds(second), deadline);
     {
       std::unique_lock lock(running_mutex_);
-      if (running_cv_.wait_until(lock, tick, [this] { return running_ == 0; })) {
-        stopped_by_ = "objects";
+      if (running_cv_.wait_until(lock, tick, [this] { return running_ == 0 || interrupted_; })) {
+        stopped_by_ = running_ == 0 ? "objects" : "interrupt";
         break;
       }
     }

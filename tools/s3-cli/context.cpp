@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "interrupts.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 
@@ -84,10 +85,13 @@ std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string
 }
 
 int exit_code_of(const std::exception& e) noexcept {
+  if (Interrupts::received()) return Interrupts::exit_code();
   return dynamic_cast<const UsageError*>(&e) != nullptr ? kUsage : kFailure;
 }
 
 void report_error(std::string_view command, std::string_view target, std::string_view cause) {
+  // After an interrupt, failures are its doing: the signal thread has said so once already.
+  if (Interrupts::received()) return;
   std::string line = "s3-cli: ";
   line += command;
   if (!target.empty()) {
@@ -111,10 +115,13 @@ void report_error(std::string_view command, std::string_view target, const std::
 Context::Context(std::string command, GlobalOptions options)
     : command_(std::move(command)), options_(std::move(options)), config_(make_config(options_)) {}
 
-Context::~Context() = default;
+Context::~Context() { Interrupts::set_fallback(nullptr); }
 
 raws3::Client& Context::client() {
-  std::call_once(client_once_, [this] { client_ = std::make_unique<raws3::Client>(config_); });
+  std::call_once(client_once_, [this] {
+    client_ = std::make_unique<raws3::Client>(config_);
+    Interrupts::set_fallback([client = client_.get()] { client->cancel(); });
+  });
   return *client_;
 }
 

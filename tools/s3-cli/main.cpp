@@ -1,5 +1,5 @@
 // s3-cli: the command line over librawS3. Exit codes: 0 success, 1 a failure (one line on stderr), 2 a
-// usage error.
+// usage error, 128 + the signal after SIGINT or SIGTERM (130, 143).
 #include <csignal>
 #include <functional>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "interrupts.hpp"
 
 namespace {
 
@@ -140,6 +141,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
 }  // namespace
 
 int main(int argc, char** argv) {
+  s3cli::Interrupts::start();  // before any other thread exists
   // A reader that goes away (s3-cli cat ... | head) must surface as a write error, not kill us mid-transfer.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -167,14 +169,16 @@ int main(int argc, char** argv) {
     if (c.app->parsed()) chosen = &c;
   }
   const std::string name = chosen->app->get_name();
+  int rc = s3cli::kFailure;
   try {
     Context ctx(name, global);
-    return chosen->run(ctx);
+    rc = chosen->run(ctx);
   } catch (const std::exception& e) {
     s3cli::report_error(name, "", e);
-    return s3cli::exit_code_of(e);
+    rc = s3cli::exit_code_of(e);
   } catch (...) {
     s3cli::report_error(name, "", "unknown error");
-    return s3cli::kFailure;
   }
+  // An interrupted command may still have finished its work, but the run did not go as asked.
+  return s3cli::Interrupts::received() ? s3cli::Interrupts::exit_code() : rc;
 }

@@ -142,6 +142,12 @@ class Client {
   std::string presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,
                       const std::string& method = "GET");
 
+  // Stops everything the client is doing; safe from any thread (a signal-handling one, say). Requests in
+  // flight fail at once with raws3::Cancelled, as does every later call: a cancelled client stays
+  // cancelled. What the cancelled calls began is still undone before they return: an unfinished multipart
+  // upload is aborted, a partial download removed.
+  void cancel() noexcept;
+
   // Asynchronous forms: the future holds the result or the exception.
   std::future<HeadResult> head_object_async(std::string bucket, std::string key);
   // One request, on one loop.

@@ -31,6 +31,13 @@ class IntegrityError : public Error {
   using Error::Error;
 };
 
+// Client::cancel() was called: the operation stopped early, having undone what it could (an unfinished
+// multipart upload aborted, a partial download removed).
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 // A local file could not be read or written.
 class FileError : public Error {
  public:

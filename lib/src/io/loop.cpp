@@ -77,6 +77,15 @@ void Loop::arm_wakeup() {
   io_uring_sqe_set_data64(sqe, kWakeup);
 }
 
+void Loop::cancel_in_flight() {
+  io_uring_sqe* sqe = sqe_pair(false);
+  io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, kIgnored);
+  // Submitted now, so that it reaches only what is already in flight, not what its caller submits next.
+  io_uring_submit(&ring_);
+  // The wakeup read is among the cancelled: run() re-arms it when its completion arrives.
+}
+
 void Loop::post(std::function<void()> fn) {
   {
     std::lock_guard lock(posted_mutex_);

@@ -151,6 +151,10 @@ class Loop {
   };
   OffLoop off_loop(std::function<void()> fn) { return OffLoop(*this, std::move(fn)); }
 
+  // Cancels every ring operation in flight: each awaiter resumes with -ECANCELED (-ETIMEDOUT for those with
+  // a timeout). Operations submitted afterwards run normally. Call it on the loop's thread.
+  void cancel_in_flight();
+
   // Runs fn on this loop's thread. Safe from any thread.
   void post(std::function<void()> fn);
   // Runs until request_stop() and every operation has completed.

@@ -20,6 +20,15 @@ Client::~Client() = default;
 const std::string& Client::region() const noexcept { return impl_->endpoint.region; }
 const std::string& Client::endpoint_url() const noexcept { return impl_->endpoint_url; }
 
+void Client::cancel() noexcept {
+  impl_->endpoint.cancelled.store(true, std::memory_order_release);
+  try {
+    impl_->cancel_loops();
+  } catch (...) {
+    // Out of memory for the notices: every loop still sees the flag before its next request.
+  }
+}
+
 std::vector<BucketInfo> Client::list_buckets() {
   return impl_->submit<std::vector<BucketInfo>>([](s3::LoopContext& c) { return s3::list_buckets(c); }).get();
 }

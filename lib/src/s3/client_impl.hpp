@@ -97,7 +97,15 @@ struct Client::Impl {
         });
         ready.get_future().get();
       }
+      loops_started.store(true, std::memory_order_release);
     });
+  }
+
+  // Tells every loop started so far to cancel what it has in flight (LoopContext::observe_cancel); loops
+  // that miss it see Endpoint::cancelled on their next request.
+  void cancel_loops() {
+    if (!loops_started.load(std::memory_order_acquire)) return;
+    for (Slot& slot : slots) slot.thread->loop().post([context = slot.context.get()] { context->observe_cancel(); });
   }
 
   // Every loop's context, the loops started.
@@ -138,6 +146,7 @@ struct Client::Impl {
   s3::Endpoint endpoint;
   unsigned thread_count = 1;
   std::once_flag started;
+  std::atomic<bool> loops_started{false};
   std::vector<Slot> slots;
   std::atomic<unsigned> next_slot{0};
 };

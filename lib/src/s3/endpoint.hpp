@@ -45,6 +45,8 @@ struct Endpoint {
   // How far the server's clock is ahead of ours, learnt from a RequestTimeTooSkewed answer's Date: every
   // signature after it is dated by the server's clock.
   mutable std::atomic<std::int64_t> clock_skew_ms{0};
+  // Set once by Client::cancel(): requests fail with raws3::Cancelled, except the ones that clean up.
+  mutable std::atomic<bool> cancelled{false};
 };
 
 }  // namespace raws3::s3

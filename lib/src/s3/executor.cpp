@@ -75,6 +75,12 @@ void learn_clock_skew(const Endpoint& endpoint, const http::ResponseHead& head) 
 
 }  // namespace
 
+void check_cancelled(LoopContext& context, bool cleanup) {
+  context.observe_cancel();
+  if (!cleanup && context.endpoint().cancelled.load(std::memory_order_acquire))
+    throw Cancelled("cancelled before it could finish");
+}
+
 std::chrono::milliseconds backoff(unsigned attempt) {
   thread_local std::minstd_rand random{std::random_device{}()};
   auto ceiling = std::min<std::int64_t>(kBackoffCap.count(), kBackoffBase.count() << std::min(attempt, 16u));
@@ -138,6 +144,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
   bool fresh = false;
   int spent = 0;  // what this request's retries took from the retry budget
   for (unsigned attempt = 1;; ++attempt) {
+    check_cancelled(context, request.cleanup);
     const bool last_attempt = attempt >= endpoint.max_attempts;
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
@@ -152,6 +159,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     std::optional<S3Error> failure;
     try {
       http::PooledConnection connection = co_await pool.acquire(fresh);
+      check_cancelled(context, request.cleanup);  // the wait for a connection may have outlasted a cancel
       const bool reused = connection->requests_served() > 0;
       try {
         co_await connection->send_request(wire, request.body);
@@ -185,6 +193,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     } catch (const http::MalformedResponse&) {
       throw;
     } catch (const NetworkError&) {
+      check_cancelled(context, request.cleanup);  // the failure may be the cancellation itself
       // A kept-alive connection the server had closed: nothing reached it, so any request may go again.
       if (stale && !last_attempt) {
         fresh = true;

@@ -25,6 +25,7 @@ struct S3Request {
   http::BodySource* body = nullptr;
   std::string payload_hash{};  // hex SHA-256 of the body; empty: UNSIGNED-PAYLOAD (or the empty hash)
   bool idempotent = true;    // may be sent again after a failure that left its outcome unknown
+  bool cleanup = false;      // undoes what a failed operation began (AbortMultipartUpload): runs after cancel
 };
 
 struct S3Response {
@@ -46,6 +47,11 @@ inline constexpr std::size_t kMaxBufferedBody = 64 << 20;
 // the caller retries, asking for what it lacks (range_get does). An error status never reaches the sink
 // (sink->begin() is called for 2xx answers only), so those are retried here whatever the sink.
 io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink = nullptr);
+
+// After Client::cancel(): cancels what the loop has in flight (once) and, unless the caller is cleaning
+// up, throws raws3::Cancelled. Work that waits on anything but a request (a pipe, a retry's pause) calls
+// it when it resumes.
+void check_cancelled(LoopContext& context, bool cleanup = false);
 
 // Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.
 std::chrono::milliseconds backoff(unsigned attempt);

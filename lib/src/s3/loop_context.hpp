@@ -32,6 +32,15 @@ class LoopContext {
     return *file_buffers_;
   }
 
+  // After Client::cancel(): cancels what this loop has in flight, once. Every request calls it before it
+  // sends, so that the clean-up requests a cancellation triggers are never caught by the cancellation
+  // itself, whichever loop they run on and whenever the cancel reaches it.
+  void observe_cancel() {
+    if (cancel_seen_ || !endpoint_.cancelled.load(std::memory_order_acquire)) return;
+    cancel_seen_ = true;
+    loop_.cancel_in_flight();
+  }
+
   // The pool for host, resolving the host on first use.
   io::Task<http::ConnectionPool*> pool_for(const std::string& host);
 
@@ -41,6 +50,7 @@ class LoopContext {
   auth::Signer signer_;
   std::optional<io::BufferPool> file_buffers_;
   std::map<std::string, std::unique_ptr<http::ConnectionPool>> pools_;
+  bool cancel_seen_ = false;
 };
 
 }  // namespace raws3::s3

@@ -243,7 +243,7 @@ io::Task<void> Upload::abort() noexcept {
   held_.reset();
   current_.reset();
   if (upload_id_.empty()) co_return;
-  S3Request request{.method = "DELETE", .bucket = settings_.bucket, .key = settings_.key};
+  S3Request request{.method = "DELETE", .bucket = settings_.bucket, .key = settings_.key, .cleanup = true};
   request.query.emplace_back("uploadId", upload_id_);
   try {
     co_await execute(home_, request);
@@ -271,6 +271,7 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
       const std::uint64_t at = size ? offset : kCurrentPosition;
       const int index = upload.room_index();
       const int n = index >= 0 ? co_await loop.read_fixed(fd, room, at, index) : co_await loop.read(fd, room, at);
+      check_cancelled(home);  // a pipe may keep us waiting here for ever
       if (n < 0) {
         if (n == -EINTR || n == -EAGAIN) continue;
         throw FileError("cannot read '" + name_for_errors + "': " + std::strerror(-n));

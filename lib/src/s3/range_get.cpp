@@ -275,13 +275,17 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
                              std::optional<std::uint64_t> end) {
     PartSink sink(*this, context.loop(), buffer, offset, end);
     std::optional<ByteRange> range = ByteRange{offset, end ? *end - offset : first_length_};
+    const Endpoint& endpoint = context.endpoint();
+    int spent = 0;  // what this part's retries took from the retry budget, returned when it lands
     for (unsigned attempt = 1;; ++attempt) {
       bool unranged = false;
       try {
         // The call and the await apart: GCC 12 mishandles temporaries (the strings' copies) that live
         // across a suspension inside one co_await expression.
         io::Task<HeadResult> request = get_object(context, bucket_, key_, range, sink, etag_);
-        co_return co_await std::move(request);
+        HeadResult head = co_await std::move(request);
+        if (spent > 0) endpoint.retry_budget.refund(spent);
+        co_return head;
       } catch (const S3Error& e) {
         // 412: If-Match failed. 416 once the size is known: the object is now shorter than it was.
         const bool size_known = sink.missing().has_value();
@@ -289,14 +293,19 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
         // An empty object has no byte 0: some servers answer the first range with 416. Ask for it whole.
         unranged = e.http_status() == 416 && range;
         if (!unranged) throw;
+      } catch (const http::MalformedResponse&) {
+        throw;  // not HTTP: asking again would bring the same
       } catch (const NetworkError&) {
-        if (attempt >= context.endpoint().max_attempts) throw;
+        check_cancelled(context);
+        if (attempt >= endpoint.max_attempts || !endpoint.retry_budget.spend(RetryBudget::kRetryCost)) throw;
+        spent += RetryBudget::kRetryCost;
       }
       if (unranged) {
         range.reset();
         continue;
       }
       co_await context.loop().sleep(backoff(attempt));
+      check_cancelled(context);
       if (std::optional<ByteRange> missing = sink.missing()) range = missing;
     }
   }

@@ -1,0 +1,64 @@
+// The event loop's cancellation: what Client::cancel() relies on to stop a transfer at once.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+
+#include "io/loop.hpp"
+#include "io/task.hpp"
+
+using namespace raws3;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Results {
+  int recv = 1;
+  int long_sleep = 1;
+  int sleep_after_cancel = 1;
+  bool posted = false;
+};
+
+io::Task<void> wait_for_data(io::Loop& loop, int fd, int& result) {
+  std::array<std::byte, 16> buf{};
+  result = co_await loop.recv(fd, buf, io::Millis(0));
+}
+
+io::Task<void> sleep_long(io::Loop& loop, int& result) { result = co_await loop.sleep(io::Millis(30'000)); }
+
+io::Task<void> cancel_then_sleep(io::Loop& loop, Results& r) {
+  co_await loop.sleep(io::Millis(50));  // the others are in flight by now
+  loop.cancel_in_flight();
+  r.sleep_after_cancel = co_await loop.sleep(io::Millis(20));
+  // The eventfd read that wakes the loop for posted work was cancelled too: it must have been re-armed.
+  loop.post([&] {
+    r.posted = true;
+    loop.request_stop();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("cancel_in_flight ends what is in flight at once, and only that", "[io]") {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  Results r;
+  const Clock::time_point started = Clock::now();
+  {
+    io::Loop loop;
+    io::spawn(wait_for_data(loop, fds[0], r.recv), [](std::exception_ptr) {});
+    io::spawn(sleep_long(loop, r.long_sleep), [](std::exception_ptr) {});
+    io::spawn(cancel_then_sleep(loop, r), [](std::exception_ptr) {});
+    loop.run();
+  }
+  CHECK(Clock::now() - started < std::chrono::seconds(5));
+  CHECK(r.recv == -ECANCELED);
+  CHECK(r.long_sleep == -ECANCELED);
+  CHECK(r.sleep_after_cancel == -ETIME);  // a timeout that ran its course
+  CHECK(r.posted);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
