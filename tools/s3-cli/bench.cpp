@@ -3,6 +3,8 @@
 // One worker thread per operation in flight, each issuing blocking calls: the library spreads every call
 // over its event loops anyway, and a thread per slot keeps the timing of each operation exact and the code
 // free of completion bookkeeping. get, stat, delete and list first upload --objects objects (not measured).
+// multipart is put through the streaming upload engine: one multipart upload per operation, its parts
+// (--part-size) in flight together.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -30,9 +32,9 @@ using Clock = std::chrono::steady_clock;
 using bench::Sample;
 
 // The first four in the order of mixed's weights, which draw them by index.
-enum class Op : std::size_t { Get, Put, Delete, Stat, List };
-constexpr std::size_t kOps = 5;
-constexpr std::array<std::string_view, kOps> kOpNames{"get", "put", "delete", "stat", "list"};
+enum class Op : std::size_t { Get, Put, Delete, Stat, List, Multipart };
+constexpr std::size_t kOps = 6;
+constexpr std::array<std::string_view, kOps> kOpNames{"get", "put", "delete", "stat", "list", "multipart"};
 
 std::string_view name_of(Op op) { return kOpNames[static_cast<std::size_t>(op)]; }
 
@@ -132,6 +134,10 @@ class Bench {
     put_options_.checksum = checksum_of(ctx.options());
     if (warmup_ >= duration_) throw UsageError("--warmup must be shorter than --duration");
     if (autoterm_window_ < std::chrono::seconds(1)) throw UsageError("--autoterm.window must be at least 1s");
+    if (op_ == Op::Multipart && size_ <= ctx.config().tuning.put_part_size) {
+      throw UsageError("multipart needs --obj.size larger than one part (" +
+                       human_bytes(ctx.config().tuning.put_part_size) + ": --part-size or RAWS3_PUT_PART_SIZE)");
+    }
     if (mixed_ && args.get_distrib + args.put_distrib + args.delete_distrib + args.stat_distrib == 0) {
       throw UsageError("mixed needs a non-zero --get-distrib, --put-distrib, --delete-distrib or --stat-distrib");
     }
@@ -146,7 +152,7 @@ class Bench {
  private:
   static std::string random_prefix();
   std::string next_key() { return prefix_ + "obj" + std::to_string(next_key_.fetch_add(1)); }
-  bool moves_bytes() const { return mixed_ || op_ == Op::Get || op_ == Op::Put; }
+  bool moves_bytes() const { return mixed_ || op_ == Op::Get || op_ == Op::Put || op_ == Op::Multipart; }
   void work(unsigned worker);
   std::optional<Recorded> once(Op op, std::mt19937_64& rng);
   void execute(Op op, const std::string& key, Sample& sample, Clock::time_point started);
@@ -245,7 +251,7 @@ void Bench::prepare() {
     const std::uint64_t word = rng();
     std::memcpy(body_.data() + at, &word, std::min(sizeof word, body_.size() - at));
   }
-  if (op_ == Op::Put && !mixed_) return;
+  if ((op_ == Op::Put || op_ == Op::Multipart) && !mixed_) return;
   Progress progress(ctx_.progress_enabled(false), "bench: preparing", args_.objects * size_, args_.objects);
   put_prepared(progress);
 }
@@ -253,14 +259,14 @@ void Bench::prepare() {
 void Bench::execute(Op op, const std::string& key, Sample& sample, Clock::time_point started) {
   raws3::Client& client = ctx_.client();
   switch (op) {
-    case Op::Get:
-      // The library hands a body over a part at a time and has no first-byte hook, so this "ttfb" is the
-      // arrival of the first part: the whole body for objects up to one part (--part-size).
-      client.get_to(args_.bucket, key, [&](std::span<const std::byte> piece) {
-        if (!sample.ttfb) sample.ttfb = seconds_between(started, Clock::now());
-        sample.bytes += piece.size();
-      });
+    case Op::Get: {
+      raws3::GetOptions options;
+      // On a loop thread, while this one waits in get_to: the sample is read only after it returns.
+      options.first_byte = [&sample, started] { sample.ttfb = seconds_between(started, Clock::now()); };
+      client.get_to(
+          args_.bucket, key, [&](std::span<const std::byte> piece) { sample.bytes += piece.size(); }, options);
       return;
+    }
     case Op::Put:
       client.put_object(args_.bucket, key, body_, put_options_);
       sample.bytes = size_;
@@ -277,6 +283,13 @@ void Bench::execute(Op op, const std::string& key, Sample& sample, Clock::time_p
       for_each_page(ctx_, args_.bucket, options, [](const raws3::ListObjectsPage&) {});
       return;
     }
+    case Op::Multipart: {
+      raws3::ObjectWriter writer = client.writer(args_.bucket, key, put_options_);
+      writer.write_chunk(body_);
+      writer.finish();
+      sample.bytes = size_;
+      return;
+    }
   }
 }
 
@@ -284,7 +297,7 @@ std::optional<Recorded> Bench::once(Op op, std::mt19937_64& rng) {
   std::optional<std::string> key;
   if (op == Op::Get || op == Op::Stat) key = pool_.lease(rng);
   if (op == Op::Delete) key = pool_.take(rng);
-  if (op == Op::Put) key = next_key();
+  if (op == Op::Put || op == Op::Multipart) key = next_key();
   if (op == Op::List) key = prefix_;
   if (!key) {
     // Plain delete has deleted everything; mixed refills its pool instead.
@@ -306,10 +319,10 @@ std::optional<Recorded> Bench::once(Op op, std::mt19937_64& rng) {
   r.sample.end = seconds_between(start_, Clock::now());
 
   if (op == Op::Get || op == Op::Stat) pool_.release(*key);
-  if (op == Op::Put || op == Op::Delete) {
+  if (op == Op::Put || op == Op::Multipart || op == Op::Delete) {
     if (!r.sample.ok()) {
       pool_.add_doubtful(*key);
-    } else if (op == Op::Put) {
+    } else if (op != Op::Delete) {
       pool_.add(*key);
     }
   }

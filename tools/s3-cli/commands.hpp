@@ -27,7 +27,7 @@ struct PresignArgs {
 };
 
 struct BenchArgs {
-  std::string op;  // put, get, stat, delete, list or mixed
+  std::string op;  // put, get, stat, delete, list, multipart or mixed
   std::string bucket;
   std::string prefix;  // empty: a random one, so that runs never meet
   unsigned concurrent = 20;

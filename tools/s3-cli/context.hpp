@@ -68,6 +68,8 @@ class Context {
 
   const std::string& command() const noexcept { return command_; }
   const GlobalOptions& options() const noexcept { return options_; }
+  // What the client is (or will be) built from: flags over RAWS3_* and AWS_* variables.
+  const raws3::Config& config() const noexcept { return config_; }
   // Built on first use: a local-only cp needs no credentials. Safe to call from the workers of a recursive
   // copy, which may be the first to ask.
   raws3::Client& client();

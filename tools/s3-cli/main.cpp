@@ -46,9 +46,12 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
 }
 
 void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
-  sub.add_option("OP", b.op, "put, get, stat, delete, list, or mixed (get/put/delete/stat by --*-distrib)")
+  sub.add_option("OP", b.op,
+                 "put, get, stat, delete, list, multipart (each object one multipart upload of --part-size "
+                 "parts; every upload holds (--inflight + 1) parts of memory), or mixed (get/put/delete/stat "
+                 "by --*-distrib)")
       ->required()
-      ->check(CLI::IsMember({"put", "get", "stat", "delete", "list", "mixed"}));
+      ->check(CLI::IsMember({"put", "get", "stat", "delete", "list", "multipart", "mixed"}));
   sub.add_option("--bucket", b.bucket, "Bucket to load (it must exist)")->required();
   sub.add_option("--prefix", b.prefix, "Prefix of every key the run creates (else s3-cli-bench-<random>/)");
   sub.add_option("--concurrent", b.concurrent, "Operations in flight")

@@ -77,6 +77,9 @@ using BodySink = std::function<void(std::span<const std::byte>)>;
 struct GetOptions {
   // Called on the calling thread as parts land (once per part, not per byte): bytes done, object size.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
+  // Called once, on a loop thread, the moment the first answer's head arrives: the time to first byte
+  // that benchmarks report. Keep it short, thread-safe and non-throwing.
+  std::function<void()> first_byte{};
 };
 
 class Client {

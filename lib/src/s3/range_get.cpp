@@ -122,6 +122,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
 
   // The size and ETag the first answer announced: plan the rest and set the workers going.
   void start(std::uint64_t size, std::string etag, std::uint64_t first_end) {
+    if (options_.first_byte) options_.first_byte();
     size_ = size;
     etag_ = std::move(etag);
     first_end_ = std::min(first_end, size);
