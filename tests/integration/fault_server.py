@@ -7,8 +7,11 @@
 import functools
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
+import unittest
 import urllib.request
 from pathlib import Path
 
@@ -106,3 +109,28 @@ def checksum(algorithm, data):
 
 def start():
     return FaultServer()
+
+
+class FaultServerTestCase(unittest.TestCase):
+    """A fault server for the class, with BUCKET made on it; each test starts with no fault armed, an
+    empty request log, its own temporary directory (self.tmp) and a key named after it (self.key)."""
+    BUCKET = "faults"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = start()
+        cls.server.create_bucket(cls.BUCKET)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.server.disarm()
+        self.server.clear_log()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"raws3-{type(self).__name__.lower()}-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.key = self._testMethodName

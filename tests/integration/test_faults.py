@@ -10,11 +10,7 @@ cause, no file left behind and no multipart upload left open. Also: a server clo
 the test may mount one).
 """
 import os
-import shutil
 import subprocess
-import tempfile
-import unittest
-from pathlib import Path
 
 import fault_server
 import harness
@@ -26,22 +22,11 @@ SIZE = 300_000
 TUNING = {"RAWS3_MAX_ATTEMPTS": "4", "RAWS3_TIMEOUT_MS": "1000", "RAWS3_CONNECT_TIMEOUT_MS": "2000"}
 
 
-class Faults(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = fault_server.start()
-        cls.server.create_bucket(BUCKET)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+class Faults(fault_server.FaultServerTestCase):
+    BUCKET = BUCKET
 
     def setUp(self):
-        self.server.disarm()
-        self.server.clear_log()
-        self.tmp = Path(tempfile.mkdtemp(prefix="raws3-faults-"))
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.key = self._testMethodName
+        super().setUp()
         self.data = harness.random_bytes(SIZE, seed=self.key)
         self.server.put(BUCKET, self.key, self.data)
 

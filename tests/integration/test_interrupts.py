@@ -11,14 +11,10 @@ signal lands while a request is in flight, and which lists the multipart uploads
 And one real server (moto): the abort reaches it and ListMultipartUploads is empty afterwards.
 """
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
-import unittest
-from pathlib import Path
 
 import fault_server
 import harness
@@ -79,22 +75,8 @@ class Running:
             time.monotonic() - started
 
 
-class FaultServerInterrupts(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = fault_server.start()
-        cls.server.create_bucket(BUCKET)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
-    def setUp(self):
-        self.server.disarm()
-        self.server.clear_log()
-        self.key = self._testMethodName
-        self.tmp = Path(tempfile.mkdtemp(prefix="raws3-interrupts-"))
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+class FaultServerInterrupts(fault_server.FaultServerTestCase):
+    BUCKET = BUCKET
 
     def ops(self):
         return [entry["op"] for entry in self.server.log()]
