@@ -47,6 +47,7 @@ FAULTS = {
     "malformed_xml": "200 with an XML body cut short",
     "bad_status_line": "a status line that is not HTTP, then close",
     "stall": "the headers, then nothing (for `seconds`, default 30)",
+    "hang": "no answer at all (for `seconds`, default 30): for operations whose answer has no body",
     "chunked": "the body in Transfer-Encoding: chunked pieces",
     "bad_chunked": "a chunked body whose second chunk has a size line that is not hex",
     "connection_close": "Connection: close on the answer, and the connection closed",
@@ -57,6 +58,9 @@ FAULTS = {
     "clock_skew": "the server's clock runs `seconds` (default 3600) ahead: requests signed more than 15 minutes "
                   "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
+    "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
+    "huge_object": "GetObject/HeadObject of the key answer for an object of `size` bytes (default 1 PiB) that is "
+                   "never held: the size in Content-Length and Content-Range, zeros for the bytes asked for",
 }
 
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -257,6 +261,9 @@ class Handler(BaseHTTPRequestHandler):
         elif not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         reason = reason or self.responses.get(status, ("Unknown",))[0]
+        if fault == "hang":
+            self.stall(float(self.fault.get("seconds", 30)))
+            return
         head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
         self.wfile.write(head.encode("latin-1"))
         if self.command == "HEAD":
@@ -342,6 +349,10 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.fault["fault"] if self.fault else None
         if fault in canned:
             return self.answer_error(*canned[fault])
+        if fault == "expired_token" and "x-amz-security-token" in self.headers:
+            return self.answer_error(400, "ExpiredToken", "The provided token has expired.")
+        if fault == "huge_object":
+            run = self.get_huge_object
         if fault == "clock_skew" and self.skewed():
             return self.answer_error(403, "RequestTimeTooSkewed",
                                      "The difference between the request time and the current time is too large.")
@@ -490,6 +501,25 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("x-amz-checksum-" + algorithm, value))
         headers.append(("Content-Length", str(len(data))))
         self.answer(status, data, headers)
+
+    def get_huge_object(self, *_):
+        size = int(self.fault.get("size", 1 << 50))
+        headers = [("ETag", '"huge-object"'), ("Content-Type", "binary/octet-stream"), ("Accept-Ranges", "bytes")]
+        first, last, status = 0, size - 1, 200
+        rng = self.headers.get("Range")
+        if rng:
+            first, last = self.parse_range(rng, size)
+            headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
+            status = 206
+        self.answer(status, b"", headers + [("Content-Length", str(last - first + 1))])
+        if self.command == "HEAD":
+            return
+        # As many zeros as announced, a MiB at a time, so that memory stays small; a client that refuses
+        # the size hangs up, and the write fails.
+        left, zeros = last - first + 1, bytes(1 << 20)
+        while left:
+            self.wfile.write(zeros[:min(left, len(zeros))])
+            left -= min(left, len(zeros))
 
     @staticmethod
     def parse_range(text, size):

@@ -4,12 +4,14 @@
 //
 //   get_driver memory BUCKET KEY       Client::get_into a buffer sized by a HEAD; the bytes to stdout
 //   get_driver string BUCKET KEY       Client::get_object; the bytes to stdout
+//   get_driver async BUCKET KEY        Client::get_object_async (one request); the bytes to stdout
 //   get_driver stdout BUCKET KEY       Client::get_to, writing to stdout as the pieces come
 //   get_driver file BUCKET KEY PATH    Client::get_to_file (PATH may be /dev/null or a FIFO)
 //   get_driver discard BUCKET KEY      Client::get_discard
 //
 // Ends with one JSON line on stderr: size, etag, seconds, progress calls and the last progress seen, and
-// the process's resident memory before the GET and at its peak (VmRSS, VmHWM from /proc/self/status).
+// the process's resident memory before the GET and at its peak (VmRSS, VmHWM from /proc/self/status). A
+// failure ends with "get_driver: <what>" and a JSON line of the memory figures alone.
 #include <unistd.h>
 
 #include <chrono>
@@ -39,9 +41,10 @@ void write_stdout(std::span<const std::byte> bytes) {
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 3 || (args[0] == "file") != (args.size() == 4)) {
-    std::cerr << "usage: get_driver memory|string|stdout|discard BUCKET KEY | get_driver file BUCKET KEY PATH\n";
+    std::cerr << "usage: get_driver memory|string|async|stdout|discard BUCKET KEY | get_driver file BUCKET KEY PATH\n";
     return 2;
   }
+  std::uint64_t rss_before = 0;
   try {
     const char* endpoint = std::getenv("S3_ENDPOINT");
     raws3::Client client(raws3::Config{.endpoint_url = endpoint ? endpoint : "",
@@ -56,14 +59,15 @@ int main(int argc, char** argv) {
     }};
     std::vector<std::byte> memory;
     if (mode == "memory") memory.resize(client.head_object(bucket, key).size);
-    const std::uint64_t rss_before = status_kib("VmRSS");
+    rss_before = status_kib("VmRSS");
     const auto start = std::chrono::steady_clock::now();
     raws3::HeadResult head;
     if (mode == "memory") {
       head.size = client.get_into(bucket, key, memory);
       write_stdout(std::span(memory).first(head.size));
-    } else if (mode == "string") {
-      const std::string body = client.get_object(bucket, key);
+    } else if (mode == "string" || mode == "async") {
+      const std::string body =
+          mode == "string" ? client.get_object(bucket, key) : client.get_object_async(bucket, key).get();
       head.size = body.size();
       write_stdout(std::as_bytes(std::span(body)));
     } else if (mode == "stdout") {
@@ -83,7 +87,8 @@ int main(int argc, char** argv) {
               << ", \"hwm_kib\": " << status_kib("VmHWM") << "}\n";
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "get_driver: " << e.what() << "\n";
+    std::cerr << "get_driver: " << e.what() << "\n"
+              << "{\"rss_before_kib\": " << rss_before << ", \"hwm_kib\": " << status_kib("VmHWM") << "}\n";
     return 1;
   }
 }

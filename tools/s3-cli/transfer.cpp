@@ -108,7 +108,7 @@ void create_parent(const std::string& path) {
 }
 
 // One object or file from src to dst (both resolved), its bytes reported to progress as the library
-// acknowledges them.
+// acknowledges them. A local destination's directory must exist: a mistyped path is an error, as with cp(1).
 Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Progress& progress) {
   Progress::Share share(progress);
   auto report = [&share](std::uint64_t done, std::uint64_t total) { share.update(done, total); };
@@ -127,7 +127,6 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Pro
   } else if (src.is_s3() && dst.is_stdio()) {
     take(ctx.client().get_to(src.bucket, src.key, write_stdout, get_options));
   } else if (src.is_s3() && dst.is_file()) {
-    create_parent(dst.path);
     take(ctx.client().get_to_file(src.bucket, src.key, dst.path, get_options));
   } else if (src.is_file() && dst.is_s3()) {
     regular_file_size(src.path);  // a missing file or a directory, said plainly before any request
@@ -136,7 +135,6 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Pro
     take(ctx.client().upload_stream(dst.bucket, dst.key, STDIN_FILENO, put_options));
   } else if (src.is_file() && dst.is_file()) {
     outcome.size = regular_file_size(src.path);
-    create_parent(dst.path);
     fs::copy_file(src.path, dst.path, fs::copy_options::overwrite_existing);
   } else {
     throw UsageError("\"-\" needs an s3:// location on the other side");
@@ -224,6 +222,8 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst) {
       for (std::size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
         const Item& item = items[i];
         const int rc = ctx.attempt(target_of(item.source, item.destination), [&] {
+          // The tree's directories are made as its files need them.
+          if (item.destination.is_file()) create_parent(item.destination.path);
           results.add(transfer_one(ctx, item.source, item.destination, progress));
         });
         progress.file_done();

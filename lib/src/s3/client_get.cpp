@@ -9,6 +9,7 @@
 #include "io/file_descriptor.hpp"
 #include "raws3/client.hpp"
 #include "s3/client_impl.hpp"
+#include "s3/memory_limit.hpp"
 #include "s3/operations.hpp"
 #include "s3/range_get.hpp"
 
@@ -35,6 +36,25 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::string& path
   }
 }
 
+// One GET into a string, which refuses a body that memory cannot hold before making room for it.
+class InMemorySink final : public http::BodySink {
+ public:
+  InMemorySink(const std::string& bucket, const std::string& key) : bucket_(bucket), key_(key) {}
+
+  void expect(std::optional<std::uint64_t> length) override {
+    if (length) s3::check_fits_in_memory(*length, bucket_, key_);
+    body_.expect(length);
+  }
+  std::span<std::byte> buffer() override { return body_.buffer(); }
+  io::Task<void> commit(std::size_t n) override { return body_.commit(n); }
+  std::string take() { return body_.take(); }
+
+ private:
+  const std::string& bucket_;
+  const std::string& key_;
+  http::StringSink body_{SIZE_MAX};
+};
+
 }  // namespace
 
 std::string Client::get_object(const std::string& bucket, const std::string& key, std::optional<ByteRange> range) {
@@ -49,7 +69,7 @@ std::future<std::string> Client::get_object_async(std::string bucket, std::strin
   return impl_->submit<std::string>([=](s3::LoopContext& c) -> io::Task<std::string> {
     return [](s3::LoopContext& c, std::string bucket, std::string key,
               std::optional<ByteRange> range) -> io::Task<std::string> {
-      http::StringSink sink(SIZE_MAX);
+      InMemorySink sink(bucket, key);
       co_await s3::get_object(c, bucket, key, range, sink);
       co_return sink.take();
     }(c, bucket, key, range);

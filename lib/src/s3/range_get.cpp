@@ -15,6 +15,7 @@
 #include "raws3/error.hpp"
 #include "s3/executor.hpp"
 #include "s3/file_body.hpp"
+#include "s3/memory_limit.hpp"
 #include "s3/operations.hpp"
 
 namespace raws3::s3 {
@@ -132,7 +133,11 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
                                           " bytes: more than the " + std::to_string(m.bytes.size()) +
                                           "-byte destination holds");
                           },
-                          [&](ToString& s) { s.owned->resize(std::size_t(size)); }, [](auto&) {}},
+                          [&](ToString& s) {
+                            check_fits_in_memory(size, bucket_, key_);
+                            s.owned->resize(std::size_t(size));
+                          },
+                          [](auto&) {}},
                destination_);
     parts_ = (size - first_end_ + part_size_ - 1) / part_size_;
     const auto workers = unsigned(std::min<std::uint64_t>(inflight_, parts_));
