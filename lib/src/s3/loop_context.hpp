@@ -14,9 +14,11 @@ namespace raws3::s3 {
 
 class LoopContext {
  public:
-  // File I/O goes through this many buffers of this size per loop.
+  // GETs into files pass their bodies through this many registered buffers of this size per loop: every
+  // part in flight (RAWS3_GET_INFLIGHT, spread over the loops) and the first parts of a few GETs at once;
+  // beyond that, a part waits for a buffer to come back.
   static constexpr std::size_t kFileBufferSize = 1 << 20;
-  static constexpr unsigned kFileBuffers = 8;
+  static constexpr unsigned kFileBuffers = 24;
 
   // Build it on the loop's own thread: the buffers are registered with that loop's ring.
   LoopContext(io::Loop& loop, const Endpoint& endpoint)

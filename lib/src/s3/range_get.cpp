@@ -85,8 +85,40 @@ class PartSink final : public http::BodySink {
   std::unique_ptr<http::BodySink> inner_;
 };
 
-// How much a buffered destination takes at a time when it need not hold a whole part.
-constexpr std::uint64_t kPiece = 1 << 20;
+// How much a buffered destination takes at a time when it need not hold a whole part: the size of a
+// loop's file buffers.
+constexpr std::uint64_t kPiece = LoopContext::kFileBufferSize;
+
+// What a request's body passes through on its way to a buffered destination. A file's pieces go through
+// one of the loop's registered buffers, shared by every GET on the loop: WRITE_FIXED wants them
+// registered, and registering per GET is dear (measured: mapping, pinning and unregistering a fresh MiB
+// cost more than a whole GET of 64 KiB). An in-order consumer reads plain memory, which needs no
+// registration.
+class BodyBuffer {
+ public:
+  BodyBuffer() = default;
+  BodyBuffer(const BodyBuffer&) = delete;
+  BodyBuffer& operator=(const BodyBuffer&) = delete;
+  ~BodyBuffer() {
+    if (pool_) pool_->release(lease_);
+  }
+
+  io::Task<void> take_registered(io::BufferPool& pool) {
+    lease_ = co_await pool.acquire();
+    pool_ = &pool;
+  }
+  void take_memory(std::size_t size) {
+    memory_ = std::make_unique_for_overwrite<std::byte[]>(size);
+    lease_ = {{memory_.get(), size}, -1};
+  }
+  // Empty for destinations that are not buffered.
+  const io::BufferPool::Lease* lease() const noexcept { return &lease_; }
+
+ private:
+  io::BufferPool* pool_ = nullptr;
+  std::unique_ptr<std::byte[]> memory_;
+  io::BufferPool::Lease lease_;
+};
 
 template <class... F>
 struct Overloaded : F... {
@@ -205,10 +237,6 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     void await_resume() const noexcept {}
   };
 
-  bool buffered() const noexcept {
-    return std::holds_alternative<ToFile>(destination_) || std::holds_alternative<InOrder>(destination_);
-  }
-
   template <class Make>
   void launch(unsigned loop_index, Make make) {
     LoopContext& context = *loops_[loop_index % loops_.size()];
@@ -243,35 +271,34 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     wake_.notify_all();
   }
 
+  // Sets buffer up for pieces of up to `size` bytes, when the destination is a buffered one.
+  io::Task<void> prepare(LoopContext& context, BodyBuffer& buffer, std::uint64_t size) {
+    if (std::holds_alternative<ToFile>(destination_))
+      co_await buffer.take_registered(context.file_buffers());
+    else if (std::holds_alternative<InOrder>(destination_))
+      buffer.take_memory(std::size_t(size));
+  }
+
   io::Task<void> first_part(LoopContext& context) {
-    std::optional<io::BufferPool> pool;
-    io::BufferPool::Lease buffer;
-    if (buffered()) {
-      pool.emplace(context.loop(), kPiece, 1);
-      buffer = co_await pool->acquire();
-    }
-    head_ = co_await fetch(context, &buffer, 0, std::nullopt);
+    BodyBuffer buffer;
+    co_await prepare(context, buffer, kPiece);
+    head_ = co_await fetch(context, buffer.lease(), 0, std::nullopt);
     landed(first_end_);
   }
 
   // A worker: one part after another until none is left, each received into this worker's own buffer.
   io::Task<void> work(LoopContext& context) {
-    std::optional<io::BufferPool> pool;
-    io::BufferPool::Lease buffer;
-    if (buffered()) {
-      // A file takes each piece as it fills, while it is still in the cache: measured faster than whole
-      // parts, and a MiB per worker. In order, a part waits whole for its turn.
-      const std::uint64_t size = std::holds_alternative<ToFile>(destination_) ? std::min(part_size_, kPiece) : part_size_;
-      pool.emplace(context.loop(), std::size_t(size), 1);
-      buffer = co_await pool->acquire();
-    }
+    // A file takes each piece as it fills, while it is still in the cache: measured faster than whole
+    // parts. In order, a part waits whole for its turn.
+    BodyBuffer buffer;
+    co_await prepare(context, buffer, part_size_);
     for (;;) {
       if (failed_.load(std::memory_order_relaxed)) co_return;
       const std::uint64_t part = next_part_.fetch_add(1, std::memory_order_relaxed);
       if (part >= parts_) co_return;
       const std::uint64_t offset = first_end_ + part * part_size_;
       const std::uint64_t end = std::min(size_, offset + part_size_);
-      co_await fetch(context, &buffer, offset, end);
+      co_await fetch(context, buffer.lease(), offset, end);
       landed(end - offset);
     }
   }
