@@ -60,7 +60,7 @@ http {
 }
 CONF
 nginx -c "$work/state/nginx.conf" -p "$work/state"
-trap 'kill "$(cat "$work/state/nginx.pid")" 2>/dev/null || true; rm -f "$work/out"' EXIT
+at_exit "kill \$(cat '$work/state/nginx.pid') 2>/dev/null; rm -f '$work/out'"
 url=$scheme://127.0.0.1:$PORT/bucket/key
 curl_tls=(); rclone_tls=(); awscrt_tls=()
 [ "$TLS" = 1 ] && curl_tls=(--cacert "$ca") && rclone_tls=(--ca-cert "$ca") && awscrt_tls=(--ca "$ca")
@@ -68,17 +68,13 @@ for _ in $(seq 50); do curl -sf "${curl_tls[@]}" -o /dev/null -r 0-0 "$url" && b
 
 results=$work/results
 : >"$results"
-# measure NAME CMD...: one run; its own transfer seconds when it prints them (a last line that is a
-# number or get_driver's JSON), else the wall clock.
-measure() {
-  local name=$1 e u s m own
+size=$((SIZE_MB << 20))
+# run NAME CMD...: one measured GET of the object, with no file left behind.
+run() {
+  local name=$1
   shift
   rm -f "$work/out"
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" ||
-    { echo "$name failed:" >&2; cat "$work/stderr" >&2; exit 1; }
-  read -r e u s m <"$work/time"
-  own=$(tail -n 1 "$work/stdout" "$work/stderr" 2>/dev/null | sed -n 's/.*"seconds": \([0-9.e-]*\).*/\1/p;/^[0-9.]*$/p' | tail -n 1)
-  echo "$name ${own:-$e} $u $s $m" >>"$results"
+  measure "$name" "$size" 1 "$@"
   rm -f "$work/out"
 }
 raws3=(env S3_ENDPOINT="$scheme://127.0.0.1:$PORT" AWS_CA_BUNDLE="$ca" AWS_ACCESS_KEY_ID=bench
@@ -87,30 +83,16 @@ rclone_get=(env -u AWS_CA_BUNDLE rclone copyto ":s3:bucket/key" "$work/out" --s3
   --s3-endpoint "$scheme://127.0.0.1:$PORT" --s3-access-key-id bench --s3-secret-access-key bench
   --s3-force-path-style --ignore-checksum --no-check-dest "${rclone_tls[@]}")
 
-for run in $(seq "$RUNS"); do
-  echo "run $run of $RUNS" >&2
-  measure raws3-discard "${raws3[@]}" "$driver" discard bucket key
-  measure raws3-file "${raws3[@]}" "$driver" file bucket key "$work/out"
-  measure curl-null curl -sf "${curl_tls[@]}" -o /dev/null "$url"
-  measure curl-file curl -sf "${curl_tls[@]}" -o "$work/out" "$url"
-  measure awscrt-null /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key /dev/null
-  measure awscrt-file /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key "$work/out"
-  measure rclone-file "${rclone_get[@]}"
-  for n in $INFLIGHT; do measure "raws3-discard-inflight$n" "${raws3[@]}" RAWS3_GET_INFLIGHT="$n" "$driver" discard bucket key; done
+for i in $(seq "$RUNS"); do
+  echo "run $i of $RUNS" >&2
+  run raws3-discard "${raws3[@]}" "$driver" discard bucket key
+  run raws3-file "${raws3[@]}" "$driver" file bucket key "$work/out"
+  run curl-null curl -sf "${curl_tls[@]}" -o /dev/null "$url"
+  run curl-file curl -sf "${curl_tls[@]}" -o "$work/out" "$url"
+  run awscrt-null /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key /dev/null
+  run awscrt-file /usr/bin/python3 "$top/perf/awscrt_get.py" "${awscrt_tls[@]}" 127.0.0.1 /bucket/key "$work/out"
+  run rclone-file "${rclone_get[@]}"
+  for n in $INFLIGHT; do run "raws3-discard-inflight$n" "${raws3[@]}" RAWS3_GET_INFLIGHT="$n" "$driver" discard bucket key; done
 done
 
-python3 - "$results" "$SIZE_MB" <<'PY'
-import collections, statistics, sys
-rows = collections.OrderedDict()
-for line in open(sys.argv[1]):
-    name, secs, user, sys_, rss = line.split()
-    rows.setdefault(name, []).append((float(secs), float(user) + float(sys_), int(rss)))
-gb = int(sys.argv[2]) / 1024 * 1.073741824
-print(f"| client | MB/s | CPU-s/GB | peak RSS MiB | runs |")
-print(f"|---|---:|---:|---:|---:|")
-for name, runs in rows.items():
-    mbs = statistics.median(gb * 1000 / s for s, _, _ in runs)
-    cpu = statistics.median(c / gb for _, c, _ in runs)
-    rss = statistics.median(r / 1024 for _, _, r in runs)
-    print(f"| {name} | {mbs:.0f} | {cpu:.2f} | {rss:.0f} | {len(runs)} |")
-PY
+results_table

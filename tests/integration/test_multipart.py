@@ -8,10 +8,13 @@ compared by SHA-256. Parts are PART bytes (RAWS3_PUT_PART_SIZE) to keep the test
 5 MiB floor, so that "5 MiB" and "one part" are different sizes. The 100 MiB round trips and the memory
 bound are in test_multipart_large.py.
 """
+import http.server
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 import unittest
 from pathlib import Path
 
@@ -163,6 +166,94 @@ class UploadsMoto(UploadHelpers):
 
 harness.server_variants(Uploads, SERVERS, globals())
 harness.server_variants(UploadsMoto, ["moto"], globals())
+
+
+class NullS3(http.server.BaseHTTPRequestHandler):
+    """Takes uploads and keeps nothing: enough S3 for PutObject and multipart uploads. `on_part`, when
+    set, is called with each UploadPart's path before its body is read."""
+    protocol_version = "HTTP/1.1"
+    on_part = None
+
+    @classmethod
+    def start(cls):
+        """A server of this class on a free port, in threads of its own; returns it and the env to use it."""
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), cls)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = {"S3_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}",
+               "AWS_ACCESS_KEY_ID": "null", "AWS_SECRET_ACCESS_KEY": "null", "AWS_DEFAULT_REGION": "us-east-1"}
+        return server, env
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", etag=None):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        if etag:
+            self.send_header("ETag", etag)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def drain(self):
+        left = int(self.headers.get("Content-Length", 0))
+        buf = bytearray(1 << 20)
+        while left:
+            n = self.rfile.readinto(memoryview(buf)[:min(left, len(buf))])
+            if not n:
+                break
+            left -= n
+
+    def do_PUT(self):
+        if self.on_part and "partNumber" in self.path:
+            self.on_part(self.path)
+        self.drain()
+        self.reply(200, etag='"0123456789abcdef0123456789abcdef"')
+
+    def do_POST(self):
+        self.drain()
+        if "uploads" in self.path:
+            self.reply(200, b"<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>")
+        else:
+            self.reply(200, b'<CompleteMultipartUploadResult><ETag>"e-1"</ETag></CompleteMultipartUploadResult>')
+
+    def do_DELETE(self):
+        self.reply(204)
+
+
+class ShrinkingFile(unittest.TestCase):
+    """A file cut short while its parts are being sent fails the upload with an error that says so, not a
+    crash (a part read through a mapping of the file would take SIGBUS), and the upload is aborted."""
+
+    def test_file_that_shrinks_midway_fails_cleanly(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "shrinking"
+            path.write_bytes(harness.random_bytes(8 * PART))
+            seen = []
+
+            def cut_short(part_path):
+                seen.append(part_path)
+                if len(seen) == 1:
+                    os.truncate(path, PART + PART // 2)
+
+            aborted = []
+
+            class Shrinker(NullS3):
+                on_part = staticmethod(cut_short)
+
+                def do_DELETE(self):
+                    aborted.append(self.path)
+                    super().do_DELETE()
+
+            server, env = Shrinker.start()
+            try:
+                rc, _, err = run_driver(env, "file", "b", "k", path)
+            finally:
+                server.shutdown()
+                server.server_close()
+        self.assertEqual(rc, 1, f"put_driver ended with {rc} (a signal if negative):\n{err}")
+        self.assertIn("shrank while it was being uploaded", err)
+        self.assertEqual(len(aborted), 1, aborted)
 
 
 class Faults(unittest.TestCase):

@@ -103,6 +103,25 @@ TEST_CASE("chunk ring: lends every chunk once, waits when all are out, takes the
   CHECK(ring.available() == 2);
 }
 
+TEST_CASE("chunk ring: grows by one chunk per acquire until it has count, even while one is free") {
+  io::Loop loop;
+  io::ChunkRing ring(loop, 1 << 16, 3);
+  run(loop, [](io::ChunkRing& ring) -> io::Task<void> {
+    io::ChunkRing::Chunk a = co_await ring.acquire();
+    std::byte* const first = a.room().data();
+    a.reset();
+    io::ChunkRing::Chunk b = co_await ring.acquire();
+    CHECK(ring.mapped() == 2);
+    CHECK(b.room().data() != first);
+    b.reset();
+    io::ChunkRing::Chunk c = co_await ring.acquire();
+    c.reset();
+    io::ChunkRing::Chunk d = co_await ring.acquire();
+    CHECK(d);
+    CHECK(ring.mapped() == 3);
+  }(ring));
+}
+
 TEST_CASE("chunk ring: chunks are registered and take READ_FIXED") {
   io::Loop loop;
   io::ChunkRing ring(loop, 1 << 20, 2);

@@ -10,7 +10,7 @@ void ChunkRing::Chunk::reset() noexcept {
 
 Task<ChunkRing::Chunk> ChunkRing::acquire() {
   for (;;) {
-    if (free_.empty() && chunks_.size() < count_) {
+    if (chunks_.size() < count_) {
       chunks_.push_back(std::make_unique<BufferPool>(loop_, chunk_size_, 1));
       free_.push_back(chunks_.back().get());
     }

@@ -5,6 +5,11 @@
 // It returns to the ring when the handle dies, so it cannot be refilled before its part's response
 // arrived (and a zero-copy send's buffer release has been notified: the send resumes only after that).
 // Memory stays count × chunk size, whatever the object's size.
+//
+// Each acquire makes a new chunk until there are count of them, even when one is free: what a stream
+// holds then depends on how many chunks it has used, never on how fast they came back, so an object of
+// n chunks costs min(n, count) chunks, and every larger one the same count (not more for a longer one
+// that happened to meet a slow moment).
 #pragma once
 
 #include <cstddef>
@@ -64,7 +69,7 @@ class ChunkRing {
     std::size_t filled_ = 0;
   };
 
-  // Up to `count` chunks, each mapped and registered when first needed: a small object from a pipe
+  // Up to `count` chunks, each mapped and registered when first acquired: a small object from a pipe
   // costs one chunk, not count.
   ChunkRing(Loop& loop, std::size_t chunk_size, unsigned count)
       : loop_(loop), chunk_size_(chunk_size), count_(count) {}
