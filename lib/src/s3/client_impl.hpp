@@ -83,13 +83,14 @@ struct Client::Impl {
 
   void start_loops() {
     std::call_once(started, [this] {
+      const unsigned file_buffers_per_loop = (config.tuning.get_inflight + thread_count - 1) / thread_count;
       slots.resize(thread_count);
       for (Slot& slot : slots) {
         slot.thread = std::make_unique<io::LoopThread>();
         std::promise<void> ready;
         slot.thread->loop().post([&] {
           try {
-            slot.context = std::make_unique<s3::LoopContext>(slot.thread->loop(), endpoint);
+            slot.context = std::make_unique<s3::LoopContext>(slot.thread->loop(), endpoint, file_buffers_per_loop);
             ready.set_value();
           } catch (...) {
             ready.set_exception(std::current_exception());

@@ -1,6 +1,7 @@
 // What one event loop owns for a client: its signer, its buffers and its connection pools.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,15 +15,14 @@ namespace raws3::s3 {
 
 class LoopContext {
  public:
-  // GETs into files pass their bodies through this many registered buffers of this size per loop: every
-  // part in flight (RAWS3_GET_INFLIGHT, spread over the loops) and the first parts of a few GETs at once;
-  // beyond that, a part waits for a buffer to come back.
+  // GETs into files pass their bodies through registered buffers of this size, `file_buffers` per loop:
+  // as many as one GET's parts in flight on a loop, so memory stays what one GET needs; more parts (the
+  // first part's, other GETs') wait for a buffer to come back.
   static constexpr std::size_t kFileBufferSize = 1 << 20;
-  static constexpr unsigned kFileBuffers = 24;
 
   // Build it on the loop's own thread: the buffers are registered with that loop's ring.
-  LoopContext(io::Loop& loop, const Endpoint& endpoint)
-      : loop_(loop), endpoint_(endpoint) {}
+  LoopContext(io::Loop& loop, const Endpoint& endpoint, unsigned file_buffers)
+      : loop_(loop), endpoint_(endpoint), file_buffer_count_(std::max(1u, file_buffers)) {}
 
   io::Loop& loop() noexcept { return loop_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
@@ -30,7 +30,7 @@ class LoopContext {
   // Made on first use: registered buffers are pinned memory, which a loop that never touches a file
   // should not hold.
   io::BufferPool& file_buffers() {
-    if (!file_buffers_) file_buffers_.emplace(loop_, kFileBufferSize, kFileBuffers);
+    if (!file_buffers_) file_buffers_.emplace(loop_, kFileBufferSize, file_buffer_count_);
     return *file_buffers_;
   }
 
@@ -49,6 +49,7 @@ class LoopContext {
  private:
   io::Loop& loop_;
   const Endpoint& endpoint_;
+  unsigned file_buffer_count_;
   auth::Signer signer_;
   std::optional<io::BufferPool> file_buffers_;
   std::map<std::string, std::unique_ptr<http::ConnectionPool>> pools_;
