@@ -190,9 +190,16 @@ class Faults(fault_server.FaultServerTestCase):
         harness.random_file(str(big), 6 << 20, seed=1)
         # The fault server checks each part's CRC32C in pure Python: seconds for a 5 MiB part.
         res = self.cli("put", "--part-size", "5MiB", str(big), f"s3://{BUCKET}/{key}", RAWS3_TIMEOUT_MS="30000")
-        if not any(e["op"] == "CreateMultipartUpload" for e in self.server.log()):
-            self.skipTest("s3-cli put does not upload in parts yet")
+        self.assertIn("CreateMultipartUpload", [e["op"] for e in self.server.log()], "the put was not multipart")
         return res, big.read_bytes()
+
+    def check_put_in_parts_fails(self, op, fault, pattern):
+        """A fault on every `op` request: exit 1, one line, no upload left open and no object made."""
+        self.server.arm(op, fault, count=-1)
+        res, _ = self.put_in_parts("big.bin")
+        self.assert_failed(res, pattern)
+        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
+        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
 
     def test_failed_part_is_retried(self):
         self.server.arm("UploadPart", "slow_down")
@@ -203,18 +210,10 @@ class Faults(fault_server.FaultServerTestCase):
         self.assertEqual(self.server.uploads(), [])
 
     def test_denied_part_aborts_the_upload(self):
-        self.server.arm("UploadPart", "access_denied", count=-1)
-        res, _ = self.put_in_parts("big.bin")
-        self.assert_failed(res, r"AccessDenied")
-        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
-        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
+        self.check_put_in_parts_fails("UploadPart", "access_denied", r"AccessDenied")
 
     def test_error_in_200_on_complete_aborts_the_upload(self):
-        self.server.arm("CompleteMultipartUpload", "error_in_200", count=-1)
-        res, _ = self.put_in_parts("big.bin")
-        self.assert_failed(res, r"InternalError")
-        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
-        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
+        self.check_put_in_parts_fails("CompleteMultipartUpload", "error_in_200", r"InternalError")
 
 if __name__ == "__main__":
     harness.main()

@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "raws3/error.hpp"
 
@@ -30,12 +31,20 @@ std::optional<std::uint64_t> leading_number(std::string_view text) {
   return value;
 }
 
-// The number after `key` on the line that starts with it: "MemAvailable: 123 kB", "inactive_file 456".
-std::optional<std::uint64_t> keyed_number(std::string_view text, std::string_view key) {
+// The lines of text, without their '\n'.
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t end = std::min(text.find('\n', at), text.size());
-    const std::string_view line = text.substr(at, end - at);
+    lines.push_back(text.substr(at, end - at));
     at = end + 1;
+  }
+  return lines;
+}
+
+// The number after `key` on the line that starts with it: "MemAvailable: 123 kB", "inactive_file 456".
+std::optional<std::uint64_t> keyed_number(std::string_view text, std::string_view key) {
+  for (const std::string_view line : lines_of(text)) {
     if (line.size() > key.size() && line.starts_with(key) && (line[key.size()] == ' ' || line[key.size()] == '\t'))
       return leading_number(line.substr(key.size()));
   }
@@ -77,10 +86,7 @@ MemoryAvailable available_memory(const std::string& proc, const std::string& cgr
 
   // /proc/self/cgroup: "0::/path" for cgroup v2, "N:controller,...:/path" for each v1 hierarchy.
   const std::string cgroups = read_text(proc + "/self/cgroup").value_or("");
-  for (std::size_t at = 0; at < cgroups.size();) {
-    const std::size_t end = std::min(cgroups.find('\n', at), cgroups.size());
-    const std::string_view line = std::string_view(cgroups).substr(at, end - at);
-    at = end + 1;
+  for (const std::string_view line : lines_of(cgroups)) {
     const std::size_t colon = line.find(':');
     const std::size_t second = colon == std::string_view::npos ? colon : line.find(':', colon + 1);
     if (second == std::string_view::npos) continue;
