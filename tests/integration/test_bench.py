@@ -7,6 +7,7 @@ import csv
 import json
 import uuid
 
+import fault_server
 import harness
 
 
@@ -124,6 +125,36 @@ class BenchMixin:
 
 
 harness.server_variants(BenchMixin, ["s3rver", "moto", "rgw"], globals())
+
+
+class BenchErrors(fault_server.FaultServerTestCase):
+    """Failed operations reach the report under the server's code (through the client's callback forms),
+    stderr names each code once, and the run goes on."""
+
+    def run_failing(self, op, s3_op, code="AccessDenied"):
+        self.server.arm(s3_op, "access_denied", count=5)
+        res = harness.run_cli("--json", "bench", op, "--bucket", self.BUCKET, "--prefix", f"{self.key}-",
+                              "--obj.size", "4KiB", "--objects", "4", "--concurrent", "2", "--duration", "2s",
+                              "--warmup", "0s", env=self.server.env, global_args=True, timeout=60)
+        self.assertEqual(res.rc, 0, res.describe())
+        report = json.loads(res.stdout)["operations"][0]
+        self.assertEqual(report["op"], op)
+        self.assertEqual(report["errors"], {code: 5})
+        self.assertGreater(report["ops"], 5)
+        self.assertEqual(len([line for line in res.stderr.splitlines() if code in line]), 1, res.stderr)
+        status, listing = self.server.request("GET", f"/{self.BUCKET}?list-type=2&prefix={self.key}-")
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"<Key>", listing, "bench left objects behind")
+
+    def test_get(self):
+        self.run_failing("get", "GetObject")
+
+    def test_put(self):
+        self.run_failing("put", "PutObject")
+
+    def test_stat(self):
+        # A HEAD answer has no body to name a code: its status's name stands in.
+        self.run_failing("stat", "HeadObject", code="Forbidden")
 
 if __name__ == "__main__":
     harness.main()

@@ -1,4 +1,5 @@
-// The event loop's cancellation: what Client::cancel() relies on to stop a transfer at once.
+// The event loop: cancellation (what Client::cancel() relies on to stop a transfer at once), and work posted
+// from the loop's own thread (what chains of callback-form calls rely on).
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -6,6 +7,9 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
+#include <functional>
+#include <future>
+#include <thread>
 
 #include "io/loop.hpp"
 #include "io/task.hpp"
@@ -33,11 +37,14 @@ io::Task<void> cancel_then_sleep(io::Loop& loop, Results& r) {
   co_await loop.sleep(io::Millis(50));  // the others are in flight by now
   loop.cancel_in_flight();
   r.sleep_after_cancel = co_await loop.sleep(io::Millis(20));
-  // The eventfd read that wakes the loop for posted work was cancelled too: it must have been re-armed.
-  loop.post([&] {
-    r.posted = true;
-    loop.request_stop();
-  });
+  // The eventfd read that wakes the loop for work posted from elsewhere was cancelled too: it must have
+  // been re-armed.
+  std::thread([&] {
+    loop.post([&] {
+      r.posted = true;
+      loop.request_stop();
+    });
+  }).join();
 }
 
 }  // namespace
@@ -61,4 +68,25 @@ TEST_CASE("cancel_in_flight ends what is in flight at once, and only that", "[io
   CHECK(r.posted);
   ::close(fds[0]);
   ::close(fds[1]);
+}
+
+TEST_CASE("work the loop posts to itself runs before it waits again", "[io]") {
+  io::Loop loop;  // this thread's
+  int steps = 0;
+  std::function<void()> step = [&] {
+    if (++steps < 10'000)
+      loop.post(step);
+    else
+      loop.request_stop();
+  };
+  loop.post(step);
+  // Were such work left waiting for a wake-up that never comes, the watchdog would end the loop instead.
+  std::promise<void> ended;
+  std::thread watchdog([&loop, done = ended.get_future()] {
+    if (done.wait_for(std::chrono::seconds(5)) == std::future_status::timeout) loop.request_stop();
+  });
+  loop.run();
+  ended.set_value();
+  watchdog.join();
+  CHECK(steps == 10'000);
 }

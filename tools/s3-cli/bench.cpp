@@ -1,10 +1,10 @@
 // bench: keep N operations in flight against a bucket for a while and report throughput and latency.
 //
-// One worker thread per operation in flight, each issuing blocking calls: the library spreads every call
-// over its event loops anyway, and a thread per slot keeps the timing of each operation exact and the code
-// free of completion bookkeeping. get, stat, delete and list first upload --objects objects (not measured).
-// multipart is put through the streaming upload engine: one multipart upload per operation, its parts
-// (--part-size) in flight together.
+// Each of the N slots is a chain of operations through the client's callback forms: an operation's
+// completion, on a loop thread, records it and starts the slot's next one on that same loop. No thread
+// waits per operation, so small objects measure the server and the wire rather than thread hand-offs.
+// get, stat, delete and list first upload --objects objects (not measured). multipart is put through the
+// streaming upload engine: one multipart upload per operation, its parts (--part-size) in flight together.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -50,11 +50,18 @@ double seconds_between(Clock::time_point from, Clock::time_point to) {
 }
 
 // The status a failed operation is counted under: S3's error code, else the kind of failure.
-std::string status_of(const std::exception& e) {
-  if (const auto* s3 = dynamic_cast<const raws3::S3Error*>(&e)) return s3->code();
-  if (dynamic_cast<const raws3::NetworkError*>(&e) != nullptr) return "NetworkError";
-  if (dynamic_cast<const raws3::IntegrityError*>(&e) != nullptr) return "IntegrityError";
-  return "Error";
+std::string status_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const raws3::S3Error& e) {
+    return e.code();
+  } catch (const raws3::NetworkError&) {
+    return "NetworkError";
+  } catch (const raws3::IntegrityError&) {
+    return "IntegrityError";
+  } catch (...) {
+    return "Error";
+  }
 }
 
 // The objects the run created. Readers lease a key so that a concurrent delete never takes it from under
@@ -117,6 +124,17 @@ struct Recorded {
   Sample sample;
 };
 
+// One of the --concurrent chains: the operation it has in flight, and what it recorded. Touched only by
+// the completions of its own operations, one at a time.
+struct Slot {
+  std::mt19937_64 rng;
+  std::discrete_distribution<std::size_t> draw;
+  Recorded current{};
+  std::string key;
+  Clock::time_point started;
+  std::vector<Recorded> recorded;
+};
+
 class Bench {
  public:
   Bench(Context& ctx, const BenchArgs& args)
@@ -153,10 +171,13 @@ class Bench {
   static std::string random_prefix();
   std::string next_key() { return prefix_ + "obj" + std::to_string(next_key_.fetch_add(1)); }
   bool moves_bytes() const { return mixed_ || op_ == Op::Get || op_ == Op::Put || op_ == Op::Multipart; }
-  void work(unsigned worker);
-  std::optional<Recorded> once(Op op, std::mt19937_64& rng);
-  void execute(Op op, const std::string& key, Sample& sample, Clock::time_point started);
-  void note_failure(std::string_view status, const std::string& key, const std::exception& e);
+  bool start_next(Slot& slot);
+  void execute(Slot& slot);
+  void list_from(Slot& slot, std::string continuation_token);
+  void finished(Slot& slot, std::exception_ptr error);
+  void record(Slot& slot, const std::exception_ptr& error);
+  void chain_ended();
+  void note_failure(std::string_view status, const std::string& key, const std::exception_ptr& error);
   void put_prepared(Progress& progress);
 
   Context& ctx_;
@@ -169,7 +190,7 @@ class Bench {
   std::chrono::milliseconds autoterm_window_;
   std::string prefix_;
   std::discrete_distribution<std::size_t> draw_;
-  std::vector<std::byte> body_;
+  std::shared_ptr<std::vector<std::byte>> body_ = std::make_shared<std::vector<std::byte>>();
   raws3::PutOptions put_options_;
   KeyPool pool_;
   std::atomic<std::uint64_t> next_key_{0};
@@ -183,8 +204,8 @@ class Bench {
   Progress::Share* progress_ = nullptr;  // set for the length of run()
   std::mutex running_mutex_;
   std::condition_variable running_cv_;
-  unsigned running_ = 0;
-  std::vector<std::vector<Recorded>> recorded_;  // one per worker, merged after the run
+  unsigned running_ = 0;  // chains not yet ended
+  std::vector<Slot> slots_;
 
   std::mutex failures_mutex_;
   std::set<std::string, std::less<>> reported_;  // statuses already written to stderr
@@ -207,10 +228,14 @@ std::string Bench::random_prefix() {
 }
 
 // One error line per status, so that a failing server does not flood stderr; the report counts them all.
-void Bench::note_failure(std::string_view status, const std::string& key, const std::exception& e) {
+void Bench::note_failure(std::string_view status, const std::string& key, const std::exception_ptr& error) {
   std::lock_guard lock(failures_mutex_);
   if (!reported_.emplace(status).second) return;
-  report_error(ctx_.command(), s3_location(args_.bucket, key).text, e);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    report_error(ctx_.command(), s3_location(args_.bucket, key).text, e);
+  }
 }
 
 void Bench::put_prepared(Progress& progress) {
@@ -223,7 +248,7 @@ void Bench::put_prepared(Progress& progress) {
     while (!interrupted_.load(std::memory_order_relaxed) && claimed.fetch_add(1) < args_.objects) {
       const std::string key = next_key();
       try {
-        ctx_.client().put_object(args_.bucket, key, body_, put_options_);
+        ctx_.client().put_object(args_.bucket, key, *body_, put_options_);
       } catch (...) {
         pool_.add_doubtful(key);
         std::lock_guard lock(failure_mutex);
@@ -245,116 +270,153 @@ void Bench::put_prepared(Progress& progress) {
 
 void Bench::prepare() {
   // Incompressible bytes: a server or proxy that compresses must not look faster than it is.
-  body_.resize(size_);
+  std::vector<std::byte>& body = *body_;
+  body.resize(size_);
   std::mt19937_64 rng(std::random_device{}());
-  for (std::size_t at = 0; at < body_.size(); at += sizeof(std::uint64_t)) {
+  for (std::size_t at = 0; at < body.size(); at += sizeof(std::uint64_t)) {
     const std::uint64_t word = rng();
-    std::memcpy(body_.data() + at, &word, std::min(sizeof word, body_.size() - at));
+    std::memcpy(body.data() + at, &word, std::min(sizeof word, body.size() - at));
   }
   if ((op_ == Op::Put || op_ == Op::Multipart) && !mixed_) return;
   Progress progress(ctx_.progress_enabled(false), "bench: preparing", args_.objects * size_, args_.objects);
   put_prepared(progress);
 }
 
-void Bench::execute(Op op, const std::string& key, Sample& sample, Clock::time_point started) {
-  raws3::Client& client = ctx_.client();
-  switch (op) {
-    case Op::Get: {
-      raws3::GetOptions options;
-      // On a loop thread, while this one waits in get_to: the sample is read only after it returns.
-      options.first_byte = [&sample, started] { sample.ttfb = seconds_between(started, Clock::now()); };
-      client.get_to(
-          args_.bucket, key, [&](std::span<const std::byte> piece) { sample.bytes += piece.size(); }, options);
-      return;
-    }
-    case Op::Put:
-      client.put_object(args_.bucket, key, body_, put_options_);
-      sample.bytes = size_;
-      return;
-    case Op::Delete:
-      client.delete_object(args_.bucket, key);
-      return;
-    case Op::Stat:
-      client.head_object(args_.bucket, key);
-      return;
-    case Op::List: {
-      raws3::ListOptions options;
-      options.prefix = prefix_;
-      for_each_page(ctx_, args_.bucket, options, [](const raws3::ListObjectsPage&) {});
-      return;
-    }
-    case Op::Multipart: {
-      raws3::ObjectWriter writer = client.writer(args_.bucket, key, put_options_);
-      writer.write_chunk(body_);
-      writer.finish();
-      sample.bytes = size_;
-      return;
-    }
-  }
-}
-
-std::optional<Recorded> Bench::once(Op op, std::mt19937_64& rng) {
+// Starts the slot's next operation; false when there is none to start (delete has deleted everything).
+bool Bench::start_next(Slot& slot) {
+  Op op = mixed_ ? static_cast<Op>(slot.draw(slot.rng)) : op_;
   std::optional<std::string> key;
-  if (op == Op::Get || op == Op::Stat) key = pool_.lease(rng);
-  if (op == Op::Delete) key = pool_.take(rng);
+  if (op == Op::Get || op == Op::Stat) key = pool_.lease(slot.rng);
+  if (op == Op::Delete) key = pool_.take(slot.rng);
   if (op == Op::Put || op == Op::Multipart) key = next_key();
   if (op == Op::List) key = prefix_;
   if (!key) {
     // Plain delete has deleted everything; mixed refills its pool instead.
-    if (!mixed_) return std::nullopt;
+    if (!mixed_) return false;
     op = Op::Put;
     key = next_key();
   }
-
-  Recorded r{.op = op, .sample = {}};
-  const Clock::time_point started = Clock::now();
-  r.sample.start = seconds_between(start_, started);
+  slot.key = std::move(*key);
+  slot.current = Recorded{.op = op, .sample = {}};
+  slot.started = Clock::now();
+  slot.current.sample.start = seconds_between(start_, slot.started);
   try {
-    execute(op, *key, r.sample, started);
-    r.sample.status = "OK";
-  } catch (const std::exception& e) {
-    r.sample.status = status_of(e);
-    note_failure(r.sample.status, *key, e);
+    execute(slot);
+  } catch (...) {
+    record(slot, std::current_exception());  // it could not even start: the chain ends here
+    return false;
   }
-  r.sample.end = seconds_between(start_, Clock::now());
+  return true;
+}
 
-  if (op == Op::Get || op == Op::Stat) pool_.release(*key);
+void Bench::execute(Slot& slot) {
+  raws3::Client& client = ctx_.client();
+  Sample& sample = slot.current.sample;
+  auto done = [this, &slot](std::exception_ptr error, auto&&...) { finished(slot, error); };
+  switch (slot.current.op) {
+    case Op::Get: {
+      raws3::GetOptions options;
+      options.first_byte = [&sample, started = slot.started] { sample.ttfb = seconds_between(started, Clock::now()); };
+      client.get_discard(args_.bucket, slot.key, options, [this, &slot](std::exception_ptr error, raws3::HeadResult head) {
+        slot.current.sample.bytes = head.size;
+        finished(slot, error);
+      });
+      return;
+    }
+    case Op::Put:
+      sample.bytes = size_;
+      client.put_object(args_.bucket, slot.key, *body_, put_options_, done);
+      return;
+    case Op::Delete:
+      client.delete_object(args_.bucket, slot.key, done);
+      return;
+    case Op::Stat:
+      client.head_object(args_.bucket, slot.key, done);
+      return;
+    case Op::List:
+      list_from(slot, {});
+      return;
+    case Op::Multipart:
+      sample.bytes = size_;
+      client.upload(args_.bucket, slot.key, body_, put_options_, done);
+      return;
+  }
+}
+
+// One list operation is every page of the run's prefix.
+void Bench::list_from(Slot& slot, std::string continuation_token) {
+  raws3::ListOptions options;
+  options.prefix = prefix_;
+  options.max_keys = ctx_.options().page_size;
+  options.continuation_token = std::move(continuation_token);
+  ctx_.client().list_objects_v2(args_.bucket, options, [this, &slot](std::exception_ptr error, raws3::ListObjectsPage page) {
+    if (!error && page.is_truncated && !page.next_continuation_token.empty()) {
+      try {
+        list_from(slot, std::move(page.next_continuation_token));
+        return;
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    finished(slot, error);
+  });
+}
+
+// On a loop thread: the slot's operation ended. Records it and starts the next, unless the run is over.
+void Bench::finished(Slot& slot, std::exception_ptr error) {
+  record(slot, error);
+  if (stop_.load(std::memory_order_relaxed) || !start_next(slot)) chain_ended();
+}
+
+void Bench::record(Slot& slot, const std::exception_ptr& error) {
+  Recorded& r = slot.current;
+  r.sample.end = seconds_between(start_, Clock::now());
+  if (error) {
+    r.sample.bytes = 0;
+    r.sample.status = status_of(error);
+    note_failure(r.sample.status, slot.key, error);
+  } else {
+    r.sample.status = "OK";
+  }
+  const Op op = r.op;
+  if (op == Op::Get || op == Op::Stat) pool_.release(slot.key);
   if (op == Op::Put || op == Op::Multipart || op == Op::Delete) {
     if (!r.sample.ok()) {
-      pool_.add_doubtful(*key);
+      pool_.add_doubtful(slot.key);
     } else if (op != Op::Delete) {
-      pool_.add(*key);
+      pool_.add(slot.key);
     }
   }
   if (r.sample.ok()) {
     done_ops_.fetch_add(1, std::memory_order_relaxed);
     progress_->update(done_bytes_.fetch_add(r.sample.bytes, std::memory_order_relaxed) + r.sample.bytes, 0);
   }
-  return r;
+  slot.recorded.push_back(std::move(r));
 }
 
-void Bench::work(unsigned worker) {
-  std::mt19937_64 rng(std::random_device{}() + worker);
-  std::discrete_distribution<std::size_t> draw = draw_;
-  std::vector<Recorded>& mine = recorded_[worker];
-  while (!stop_.load(std::memory_order_relaxed)) {
-    std::optional<Recorded> r = once(mixed_ ? static_cast<Op>(draw(rng)) : op_, rng);
-    if (!r) break;
-    mine.push_back(std::move(*r));
-  }
+void Bench::chain_ended() {
   std::lock_guard lock(running_mutex_);
   if (--running_ == 0) running_cv_.notify_all();
 }
 
 void Bench::run() {
-  recorded_.resize(args_.concurrent);
-  running_ = args_.concurrent;
+  const std::uint64_t seed = std::random_device{}();
+  slots_.resize(args_.concurrent);
+  for (unsigned i = 0; i < args_.concurrent; ++i) {
+    slots_[i].rng.seed(seed + i);
+    slots_[i].draw = draw_;
+  }
   Progress progress(ctx_.progress_enabled(false), "bench " + args_.op, 0, 0);
   Progress::Share share(progress);
   progress_ = &share;
-  std::vector<std::jthread> workers;  // after the progress line they feed: joined before it goes away
   start_ = Clock::now();
-  for (unsigned i = 0; i < args_.concurrent; ++i) workers.emplace_back([this, i] { work(i); });
+  for (Slot& slot : slots_) {
+    {
+      std::lock_guard lock(running_mutex_);
+      ++running_;
+    }
+    if (!start_next(slot)) chain_ended();
+  }
 
   const Clock::time_point deadline = start_ + duration_;
   const auto window = static_cast<std::size_t>(std::chrono::ceil<std::chrono::seconds>(autoterm_window_).count());
@@ -384,6 +446,9 @@ void Bench::run() {
   }
   stop_ = true;
   stopped_at_ = seconds_between(start_, Clock::now());
+  // The operations in flight end (and are recorded) before the progress line they feed goes away.
+  std::unique_lock lock(running_mutex_);
+  running_cv_.wait(lock, [this] { return running_ == 0; });
 }
 
 // Per-second figures for the report: bytes and operations of one second.
@@ -420,8 +485,8 @@ int Bench::report() const {
   std::array<std::vector<Sample>, kOps> by_op;
   std::uint64_t total = 0;
   std::uint64_t succeeded = 0;
-  for (const auto& worker : recorded_) {
-    for (const Recorded& r : worker) {
+  for (const Slot& slot : slots_) {
+    for (const Recorded& r : slot.recorded) {
       by_op[static_cast<std::size_t>(r.op)].push_back(r.sample);
       ++total;
       succeeded += r.sample.ok() ? 1 : 0;
@@ -484,8 +549,8 @@ int Bench::report() const {
 
 void Bench::write_csv() const {
   std::vector<const Recorded*> all;
-  for (const auto& worker : recorded_) {
-    for (const Recorded& r : worker) all.push_back(&r);
+  for (const Slot& slot : slots_) {
+    for (const Recorded& r : slot.recorded) all.push_back(&r);
   }
   std::sort(all.begin(), all.end(),
             [](const Recorded* a, const Recorded* b) { return a->sample.start < b->sample.start; });

@@ -70,6 +70,11 @@ struct HeadResult {
   std::map<std::string, std::string> metadata;
 };
 
+// How a callback-form call ends: on one of the client's loop threads, with the error that ended it (null
+// on success) and its result (default-constructed after an error; none for calls without one).
+template <class... Result>
+using Completion = std::function<void(std::exception_ptr error, Result... result)>;
+
 // Receives a GET body in order, in pieces, on the thread that called the GET. Throwing from it fails the GET.
 using BodySink = std::function<void(std::span<const std::byte>)>;
 
@@ -160,6 +165,23 @@ class Client {
                                             std::span<const std::byte> body, PutOptions options = {});
   std::future<void> delete_object_async(std::string bucket, std::string key);
   std::future<ListObjectsPage> list_objects_v2_async(std::string bucket, ListOptions options = {});
+
+  // Callback forms, for callers that keep many calls in flight without a thread for each (s3-cli bench):
+  // each returns at once, and `done` runs on a loop thread when the call ends. A call made from `done`
+  // runs on that same loop, so a chain of calls never changes threads. `done` must be short and must not
+  // throw; the client must outlive it.
+  void head_object(std::string bucket, std::string key, Completion<HeadResult> done);
+  // The whole object in one GET, its body dropped as it arrives. options.first_byte is called;
+  // options.progress is not.
+  void get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done);
+  void put_object(std::string bucket, std::string key, std::span<const std::byte> body, PutOptions options,
+                  Completion<std::string> done);
+  // body through the streaming upload engine: a multipart upload in parts sliced from body without a copy
+  // when it is larger than one part, else one PutObject. body is held until done runs.
+  void upload(std::string bucket, std::string key, std::shared_ptr<const std::vector<std::byte>> body,
+              PutOptions options, Completion<PutResult> done);
+  void delete_object(std::string bucket, std::string key, Completion<> done);
+  void list_objects_v2(std::string bucket, ListOptions options, Completion<ListObjectsPage> done);
 
   struct Impl;
 

@@ -23,7 +23,8 @@ class DiscardSink final : public BodySink {
   std::uint64_t received() const noexcept { return received_; }
 
  private:
-  std::array<std::byte, 64 * 1024> scratch_{};
+  // Never read, so never cleared: zeroing 64 KiB per small GET cost more than receiving it.
+  std::array<std::byte, 64 * 1024> scratch_;
   std::uint64_t received_ = 0;
 };
 

@@ -91,6 +91,12 @@ void Loop::post(std::function<void()> fn) {
     std::lock_guard lock(posted_mutex_);
     posted_.push_back(std::move(fn));
   }
+  // From the loop itself (a completion starting the next request), run() finds it before it waits again:
+  // no eventfd write, no extra trip through the ring.
+  if (on_loop_thread()) {
+    posted_locally_ = true;
+    return;
+  }
   const std::uint64_t one = 1;
   // A failed eventfd write means the counter is saturated: the loop is awake already.
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
@@ -152,6 +158,11 @@ void Loop::run() {
   std::vector<Ready> ready;
   ready.reserve(256);
   while (!(stop_.load(std::memory_order_acquire) && in_flight_ == 0)) {
+    if (posted_locally_) {
+      posted_locally_ = false;
+      run_posted();
+      continue;
+    }
     int rc = io_uring_submit_and_wait(&ring_, 1);
     if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
       throw std::system_error(-rc, std::generic_category(), "io_uring_submit_and_wait");

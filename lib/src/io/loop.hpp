@@ -195,6 +195,7 @@ class Loop {
   std::atomic<bool> stop_{false};
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
+  bool posted_locally_ = false;  // posted from this loop's own thread since run_posted() last ran
   std::vector<std::function<void()>> running_;
 };
 

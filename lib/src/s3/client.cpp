@@ -49,7 +49,15 @@ std::future<HeadResult> Client::head_object_async(std::string bucket, std::strin
   return impl_->submit<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key); });
 }
 
+void Client::head_object(std::string bucket, std::string key, Completion<HeadResult> done) {
+  impl_->start<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key); }, std::move(done));
+}
+
 void Client::delete_object(const std::string& bucket, const std::string& key) { delete_object_async(bucket, key).get(); }
+
+void Client::delete_object(std::string bucket, std::string key, Completion<> done) {
+  impl_->start<void>([=](s3::LoopContext& c) { return s3::delete_object(c, bucket, key); }, std::move(done));
+}
 
 std::future<void> Client::delete_object_async(std::string bucket, std::string key) {
   return impl_->submit<void>([=](s3::LoopContext& c) { return s3::delete_object(c, bucket, key); });
@@ -78,6 +86,11 @@ ListObjectsPage Client::list_objects_v2(const std::string& bucket, const ListOpt
 
 std::future<ListObjectsPage> Client::list_objects_v2_async(std::string bucket, ListOptions options) {
   return impl_->submit<ListObjectsPage>([=](s3::LoopContext& c) { return s3::list_objects_v2(c, bucket, options); });
+}
+
+void Client::list_objects_v2(std::string bucket, ListOptions options, Completion<ListObjectsPage> done) {
+  impl_->start<ListObjectsPage>([=](s3::LoopContext& c) { return s3::list_objects_v2(c, bucket, options); },
+                                std::move(done));
 }
 
 std::string Client::copy_object(const std::string& src_bucket, const std::string& src_key,

@@ -55,6 +55,29 @@ class InMemorySink final : public http::BodySink {
   http::StringSink body_{SIZE_MAX};
 };
 
+// Drops a body, telling first_byte when the answer's head arrives.
+class FirstByteDiscardSink final : public http::BodySink {
+ public:
+  explicit FirstByteDiscardSink(std::function<void()> first_byte) : first_byte_(std::move(first_byte)) {}
+  bool begin(const http::ResponseHead&) override {
+    if (first_byte_) first_byte_();
+    return true;
+  }
+  std::span<std::byte> buffer() override { return discard_.buffer(); }
+  io::Task<void> commit(std::size_t n) override { return discard_.commit(n); }
+
+ private:
+  std::function<void()> first_byte_;
+  http::DiscardSink discard_;
+};
+
+io::Task<HeadResult> get_and_discard(s3::LoopContext& c, std::string bucket, std::string key,
+                                     std::function<void()> first_byte) {
+  FirstByteDiscardSink sink(std::move(first_byte));
+  io::Task<HeadResult> request = s3::get_object(c, bucket, key, std::nullopt, sink);
+  co_return co_await std::move(request);
+}
+
 }  // namespace
 
 std::string Client::get_object(const std::string& bucket, const std::string& key, std::optional<ByteRange> range) {
@@ -98,6 +121,11 @@ HeadResult Client::get_to(const std::string& bucket, const std::string& key, con
 
 HeadResult Client::get_discard(const std::string& bucket, const std::string& key, const GetOptions& options) {
   return range_get(*impl_, bucket, key, s3::Discard{}, options);
+}
+
+void Client::get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done) {
+  impl_->start<HeadResult>(
+      [=](s3::LoopContext& c) { return get_and_discard(c, bucket, key, options.first_byte); }, std::move(done));
 }
 
 HeadResult Client::get_to_file(const std::string& bucket, const std::string& key, const std::string& path,

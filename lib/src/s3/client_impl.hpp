@@ -22,14 +22,6 @@
 namespace raws3 {
 
 namespace detail {
-template <class T>
-void deliver(std::promise<T>& promise, std::variant<std::monostate, T>& value, std::exception_ptr error) {
-  if (error)
-    promise.set_exception(error);
-  else
-    promise.set_value(std::move(std::get<1>(value)));
-}
-
 // FileError "<what> '<path>': <strerror(errno)>".
 [[noreturn]] inline void throw_file_error(const std::string& what, const std::string& path) {
   throw FileError(what + " '" + path + "': " + std::strerror(errno));
@@ -117,29 +109,48 @@ struct Client::Impl {
     return all;
   }
 
-  // Runs the task `make(context)` builds on the next loop (or on loop `index` modulo the loop count);
-  // the future holds its result or exception.
-  template <class T, class Make>
-  std::future<T> submit(Make make, std::optional<unsigned> index = std::nullopt) {
+  // Runs the task `make(context)` builds on loop `index` (modulo the loop count); without one, on the
+  // calling thread's loop when that is one of ours (a completion starting the next call stays where it
+  // is), else on the next. done(error, result...) runs on that loop when the task ends: T's value, or none
+  // for void.
+  template <class T, class Make, class Done>
+  void start(Make make, Done done, std::optional<unsigned> index = std::nullopt) {
     start_loops();
-    Slot& slot = slots[(index ? *index : next_slot.fetch_add(1, std::memory_order_relaxed)) % slots.size()];
-    auto promise = std::make_shared<std::promise<T>>();
-    std::future<T> future = promise->get_future();
-    slot.thread->loop().post([make = std::move(make), promise, context = slot.context.get()]() mutable {
+    Slot* slot = index ? &slots[*index % slots.size()] : current_slot();
+    if (!slot) slot = &slots[next_slot.fetch_add(1, std::memory_order_relaxed) % slots.size()];
+    slot->thread->loop().post([make = std::move(make), done = std::move(done), context = slot->context.get()]() mutable {
       if constexpr (std::is_void_v<T>) {
-        io::spawn(make(*context), [promise](std::exception_ptr error) {
-          if (error)
-            promise->set_exception(error);
-          else
-            promise->set_value();
-        });
+        io::spawn(make(*context), std::move(done));
       } else {
-        io::spawn(make(*context), [promise](std::variant<std::monostate, T> value, std::exception_ptr error) {
-          detail::deliver(*promise, value, error);
+        io::spawn(make(*context), [done = std::move(done)](std::variant<std::monostate, T> value, std::exception_ptr error) {
+          done(error, error ? T{} : std::move(std::get<1>(value)));
         });
       }
     });
+  }
+
+  // start(), with a future for the result or exception.
+  template <class T, class Make>
+  std::future<T> submit(Make make, std::optional<unsigned> index = std::nullopt) {
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> future = promise->get_future();
+    start<T>(
+        std::move(make),
+        [promise](std::exception_ptr error, auto... value) {
+          if (error)
+            promise->set_exception(error);
+          else
+            promise->set_value(std::move(value)...);
+        },
+        index);
     return future;
+  }
+
+  // The slot whose loop thread this is, if any.
+  Slot* current_slot() {
+    for (Slot& slot : slots)
+      if (slot.thread->loop().on_loop_thread()) return &slot;
+    return nullptr;
   }
 
   Config config;

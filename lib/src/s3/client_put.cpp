@@ -120,6 +120,20 @@ std::future<std::string> Client::put_object_async(std::string bucket, std::strin
       [=](s3::LoopContext& c) { return s3::put_object(c, bucket, key, body, options); });
 }
 
+void Client::put_object(std::string bucket, std::string key, std::span<const std::byte> body, PutOptions options,
+                        Completion<std::string> done) {
+  impl_->start<std::string>([=](s3::LoopContext& c) { return s3::put_object(c, bucket, key, body, options); },
+                            std::move(done));
+}
+
+void Client::upload(std::string bucket, std::string key, std::shared_ptr<const std::vector<std::byte>> body,
+                    PutOptions options, Completion<PutResult> done) {
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  s3::UploadSettings settings = settings_for(*impl_, bucket, key, options, body->size());
+  impl_->start<PutResult>([=](s3::LoopContext& home) { return s3::upload_buffer(home, loops, settings, body); },
+                          std::move(done));
+}
+
 std::string Client::put_file(const std::string& bucket, const std::string& key, const std::string& path,
                              const PutOptions& options) {
   return upload_file(bucket, key, path, options).etag;

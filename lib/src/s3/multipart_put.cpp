@@ -291,4 +291,18 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
   std::rethrow_exception(error);
 }
 
+io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
+                                  std::shared_ptr<const std::vector<std::byte>> body) {
+  Upload upload(home, std::move(loops), std::move(settings));
+  std::exception_ptr error;
+  try {
+    co_await upload.write_owned(std::move(body));
+    co_return co_await upload.finish(0);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_await upload.abort();
+  std::rethrow_exception(error);
+}
+
 }  // namespace raws3::s3

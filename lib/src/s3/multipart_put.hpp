@@ -111,6 +111,10 @@ class Upload {
 io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings, int fd,
                               std::optional<std::uint64_t> size, std::string name_for_errors);
 
+// An upload of body, its whole parts sliced from it without a copy (Upload::write_owned).
+io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
+                                  std::shared_ptr<const std::vector<std::byte>> body);
+
 // One PutObject of body, with its checksum header.
 io::Task<std::string> put_single(LoopContext& context, std::string bucket, std::string key,
                                  std::span<const std::byte> body, PutOptions options);

@@ -204,7 +204,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
             [&](InOrder&) -> std::unique_ptr<http::BodySink> {
               return std::make_unique<BufferedSink>(loop, *buffer, *this, offset);
             },
-            [](Discard&) -> std::unique_ptr<http::BodySink> { return std::make_unique<http::DiscardSink>(); }},
+            [](Discard&) -> std::unique_ptr<http::BodySink> { return std::make_unique_for_overwrite<http::DiscardSink>(); }},
         destination_);
   }
 
