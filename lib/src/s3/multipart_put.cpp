@@ -253,16 +253,24 @@ io::Task<void> Upload::abort() noexcept {
   upload_id_.clear();
 }
 
+io::Task<PutResult> Upload::conclude(std::exception_ptr source_error, std::size_t n) {
+  if (source_error) {
+    co_await abort();
+    std::rethrow_exception(source_error);
+  }
+  co_return co_await finish(n);
+}
+
 io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings, int fd,
                               std::optional<std::uint64_t> size, std::string name_for_errors) {
   Upload upload(home, std::move(loops), std::move(settings));
   std::exception_ptr error;
+  std::size_t got = 0;
   try {
     // -1: the descriptor's own position, which is all a pipe has.
     constexpr std::uint64_t kCurrentPosition = ~std::uint64_t{0};
     io::Loop& loop = home.loop();
     std::uint64_t offset = 0;
-    std::size_t got = 0;
     for (;;) {
       if (size && offset == *size) break;
       std::span<std::byte> room = co_await upload.advance(got);
@@ -283,12 +291,10 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
       got = std::size_t(n);
       offset += got;
     }
-    co_return co_await upload.finish(got);
   } catch (...) {
     error = std::current_exception();
   }
-  co_await upload.abort();
-  std::rethrow_exception(error);
+  co_return co_await upload.conclude(error, got);
 }
 
 io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
@@ -297,12 +303,10 @@ io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> l
   std::exception_ptr error;
   try {
     co_await upload.write_owned(std::move(body));
-    co_return co_await upload.finish(0);
   } catch (...) {
     error = std::current_exception();
   }
-  co_await upload.abort();
-  std::rethrow_exception(error);
+  co_return co_await upload.conclude(error, 0);
 }
 
 }  // namespace raws3::s3

@@ -65,6 +65,9 @@ class Upload {
   io::Task<PutResult> finish(std::size_t n = 0);
   // Gives up: waits for parts in flight, then aborts the multipart upload if one was started. Never throws.
   io::Task<void> abort() noexcept;
+  // The end of a source's run: finish(n) when it succeeded; when it failed (source_error), abort() and
+  // rethrow its error.
+  io::Task<PutResult> conclude(std::exception_ptr source_error, std::size_t n);
 
   std::uint64_t part_size() const noexcept { return settings_.plan.part_size; }
 
