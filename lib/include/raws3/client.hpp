@@ -8,6 +8,12 @@
 // asynchronous form returning a std::future. The client owns its event loops (one io_uring thread each,
 // started on first use); it is safe to call from any number of threads. Failures throw raws3::Error
 // subclasses (raws3/error.hpp): S3Error carries the server's code, message, request id and HTTP status.
+//
+// Destroying a client with calls in flight cancels them (as cancel() does) and waits until every one has
+// ended: each callback runs exactly once before the destructor returns, with raws3::Cancelled when it was
+// cut short, and what the calls began is undone (an unfinished multipart upload aborted). A blocking call
+// made on one of the client's loop threads (inside a callback) throws raws3::Error instead of waiting
+// for itself.
 #pragma once
 
 #include <chrono>
@@ -43,8 +49,8 @@ enum class Checksum {
 };
 
 struct PutOptions {
-  std::string content_type;
-  std::map<std::string, std::string> metadata;  // sent as x-amz-meta-<name>
+  std::string content_type{};
+  std::map<std::string, std::string> metadata{};  // sent as x-amz-meta-<name>
   Checksum checksum = Checksum::Crc32c;
   // 0: Tuning::put_part_size. Raised when a known size would need more than 10,000 parts.
   std::uint64_t part_size = 0;
@@ -66,7 +72,7 @@ struct HeadResult {
   std::uint64_t size = 0;
   std::string etag;
   std::string last_modified;
-  std::string content_type;
+  std::string content_type{};
   std::map<std::string, std::string> metadata;
 };
 
@@ -135,7 +141,8 @@ class Client {
   // Reads fd (a pipe, stdin) to its end and uploads what it read, in constant memory. Does not close fd.
   PutResult upload_stream(const std::string& bucket, const std::string& key, int fd,
                           const PutOptions& options = {});
-  // An upload fed by the caller (raws3/object_writer.hpp). It must not outlive the client.
+  // An upload fed by the caller (raws3/object_writer.hpp). A client destroyed first aborts its upload;
+  // the writer's later calls then throw raws3::Error.
   ObjectWriter writer(const std::string& bucket, const std::string& key, const PutOptions& options = {});
 
   void delete_object(const std::string& bucket, const std::string& key);
@@ -169,7 +176,8 @@ class Client {
   // Callback forms, for callers that keep many calls in flight without a thread for each (s3-cli bench):
   // each returns at once, and `done` runs on a loop thread when the call ends. A call made from `done`
   // runs on that same loop, so a chain of calls never changes threads. `done` must be short and must not
-  // throw; the client must outlive it.
+  // throw, and may run during the client's destruction: what it touches must outlive the client. A `done`
+  // that starts a new call for every raws3::Cancelled keeps a closing client waiting.
   void head_object(std::string bucket, std::string key, Completion<HeadResult> done);
   // The whole object in one GET, its body dropped as it arrives. options.first_byte is called;
   // options.progress is not.

@@ -15,7 +15,12 @@
 namespace raws3 {
 
 Client::Client(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
-Client::~Client() = default;
+
+Client::~Client() {
+  // Inside a callback, closing here would wait for the very callback it runs in: close on a thread of its
+  // own instead, which waits for this callback to return like any other.
+  if (impl_->current_slot()) std::thread([impl = std::move(impl_)]() mutable { impl.reset(); }).detach();
+}
 
 const std::string& Client::region() const noexcept { return impl_->endpoint.region; }
 const std::string& Client::endpoint_url() const noexcept { return impl_->endpoint_url; }
@@ -30,18 +35,19 @@ void Client::cancel() noexcept {
 }
 
 std::vector<BucketInfo> Client::list_buckets() {
-  return impl_->submit<std::vector<BucketInfo>>([](s3::LoopContext& c) { return s3::list_buckets(c); }).get();
+  return impl_->run<std::vector<BucketInfo>>("list_buckets", [](s3::LoopContext& c) { return s3::list_buckets(c); });
 }
 
 void Client::create_bucket(const std::string& bucket) {
-  impl_->submit<void>([=](s3::LoopContext& c) { return s3::create_bucket(c, bucket); }).get();
+  impl_->run<void>("create_bucket", [=](s3::LoopContext& c) { return s3::create_bucket(c, bucket); });
 }
 
 void Client::delete_bucket(const std::string& bucket) {
-  impl_->submit<void>([=](s3::LoopContext& c) { return s3::delete_bucket(c, bucket); }).get();
+  impl_->run<void>("delete_bucket", [=](s3::LoopContext& c) { return s3::delete_bucket(c, bucket); });
 }
 
 HeadResult Client::head_object(const std::string& bucket, const std::string& key) {
+  impl_->require_blocking_allowed("head_object");
   return head_object_async(bucket, key).get();
 }
 
@@ -53,7 +59,10 @@ void Client::head_object(std::string bucket, std::string key, Completion<HeadRes
   impl_->start<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key); }, std::move(done));
 }
 
-void Client::delete_object(const std::string& bucket, const std::string& key) { delete_object_async(bucket, key).get(); }
+void Client::delete_object(const std::string& bucket, const std::string& key) {
+  impl_->require_blocking_allowed("delete_object");
+  delete_object_async(bucket, key).get();
+}
 
 void Client::delete_object(std::string bucket, std::string key, Completion<> done) {
   impl_->start<void>([=](s3::LoopContext& c) { return s3::delete_object(c, bucket, key); }, std::move(done));
@@ -64,6 +73,7 @@ std::future<void> Client::delete_object_async(std::string bucket, std::string ke
 }
 
 DeleteObjectsResult Client::delete_objects(const std::string& bucket, const std::vector<std::string>& keys) {
+  impl_->require_blocking_allowed("delete_objects");
   std::vector<std::future<DeleteObjectsResult>> batches;
   for (std::size_t at = 0; at < keys.size(); at += s3::kMaxDeleteBatch) {
     std::vector<std::string> batch(keys.begin() + std::ptrdiff_t(at),
@@ -71,16 +81,24 @@ DeleteObjectsResult Client::delete_objects(const std::string& bucket, const std:
     batches.push_back(impl_->submit<DeleteObjectsResult>(
         [=](s3::LoopContext& c) { return s3::delete_objects(c, bucket, batch); }));
   }
+  // Every batch ends before this returns, failed or not: the first failure is thrown after the last one.
   DeleteObjectsResult all;
+  std::exception_ptr failure;
   for (auto& f : batches) {
-    DeleteObjectsResult r = f.get();
-    all.deleted.insert(all.deleted.end(), r.deleted.begin(), r.deleted.end());
-    all.errors.insert(all.errors.end(), r.errors.begin(), r.errors.end());
+    try {
+      DeleteObjectsResult r = f.get();
+      all.deleted.insert(all.deleted.end(), r.deleted.begin(), r.deleted.end());
+      all.errors.insert(all.errors.end(), r.errors.begin(), r.errors.end());
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
   }
+  if (failure) std::rethrow_exception(failure);
   return all;
 }
 
 ListObjectsPage Client::list_objects_v2(const std::string& bucket, const ListOptions& options) {
+  impl_->require_blocking_allowed("list_objects_v2");
   return list_objects_v2_async(bucket, options).get();
 }
 
@@ -95,10 +113,8 @@ void Client::list_objects_v2(std::string bucket, ListOptions options, Completion
 
 std::string Client::copy_object(const std::string& src_bucket, const std::string& src_key,
                                 const std::string& dst_bucket, const std::string& dst_key) {
-  return impl_
-      ->submit<std::string>(
-          [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); })
-      .get();
+  return impl_->run<std::string>(
+      "copy_object", [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); });
 }
 
 std::string Client::presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,

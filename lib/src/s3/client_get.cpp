@@ -17,8 +17,9 @@ namespace raws3 {
 
 namespace {
 
-HeadResult range_get(Client::Impl& impl, const std::string& bucket, const std::string& key,
+HeadResult range_get(Client::Impl& impl, const char* call, const std::string& bucket, const std::string& key,
                      s3::Destination destination, const GetOptions& options) {
+  impl.require_blocking_allowed(call);
   const std::vector<s3::LoopContext*> loops = impl.contexts();
   return s3::range_get(loops, impl.next_slot.fetch_add(1, std::memory_order_relaxed), impl.config.tuning, bucket, key,
                        std::move(destination), options);
@@ -81,9 +82,12 @@ io::Task<HeadResult> get_and_discard(s3::LoopContext& c, std::string bucket, std
 }  // namespace
 
 std::string Client::get_object(const std::string& bucket, const std::string& key, std::optional<ByteRange> range) {
-  if (range) return get_object_async(bucket, key, range).get();
+  if (range) {
+    impl_->require_blocking_allowed("get_object");
+    return get_object_async(bucket, key, range).get();
+  }
   std::string body;
-  range_get(*impl_, bucket, key, s3::ToString{&body}, {});
+  range_get(*impl_, "get_object", bucket, key, s3::ToString{&body}, {});
   return body;
 }
 
@@ -101,26 +105,24 @@ std::future<std::string> Client::get_object_async(std::string bucket, std::strin
 
 std::uint64_t Client::get_into(const std::string& bucket, const std::string& key, std::span<std::byte> dest,
                                std::optional<ByteRange> range) {
-  if (!range) return range_get(*impl_, bucket, key, s3::ToMemory{dest}, {}).size;
-  return impl_
-      ->submit<std::uint64_t>([=](s3::LoopContext& c) {
+  if (!range) return range_get(*impl_, "get_into", bucket, key, s3::ToMemory{dest}, {}).size;
+  return impl_->run<std::uint64_t>("get_into", [=](s3::LoopContext& c) {
         return [](s3::LoopContext& c, std::string bucket, std::string key, std::span<std::byte> dest,
                   std::optional<ByteRange> range) -> io::Task<std::uint64_t> {
           http::SpanSink sink(dest);
           co_await s3::get_object(c, bucket, key, range, sink);
           co_return sink.filled();
         }(c, bucket, key, dest, range);
-      })
-      .get();
+      });
 }
 
 HeadResult Client::get_to(const std::string& bucket, const std::string& key, const BodySink& sink,
                           const GetOptions& options) {
-  return range_get(*impl_, bucket, key, s3::InOrder{sink}, options);
+  return range_get(*impl_, "get_to", bucket, key, s3::InOrder{sink}, options);
 }
 
 HeadResult Client::get_discard(const std::string& bucket, const std::string& key, const GetOptions& options) {
-  return range_get(*impl_, bucket, key, s3::Discard{}, options);
+  return range_get(*impl_, "get_discard", bucket, key, s3::Discard{}, options);
 }
 
 void Client::get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done) {
@@ -137,7 +139,7 @@ HeadResult Client::get_to_file(const std::string& bucket, const std::string& key
     io::FileDescriptor out(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (out.get() < 0) detail::throw_file_error("cannot open", path);
     const int fd = out.get();
-    return range_get(*impl_, bucket, key,
+    return range_get(*impl_, "get_to_file", bucket, key,
                      s3::InOrder{[fd, &path](std::span<const std::byte> bytes) { write_all(fd, bytes, path); }},
                      options);
   }
@@ -153,7 +155,7 @@ HeadResult Client::get_to_file(const std::string& bucket, const std::string& key
   ::umask(mask);
   ::fchmod(file.get(), 0666 & ~mask);
   try {
-    HeadResult result = range_get(*impl_, bucket, key, s3::ToFile{file.get(), path}, options);
+    HeadResult result = range_get(*impl_, "get_to_file", bucket, key, s3::ToFile{file.get(), path}, options);
     if (::rename(temp.c_str(), path.c_str()) != 0) detail::throw_file_error("cannot rename the download to", path);
     return result;
   } catch (...) {

@@ -31,9 +31,8 @@ PutResult upload_descriptor(Client::Impl& impl, const std::string& bucket, const
                             std::optional<std::uint64_t> size, const std::string& name, const PutOptions& options) {
   std::vector<s3::LoopContext*> loops = impl.contexts();
   s3::UploadSettings settings = settings_for(impl, bucket, key, options, size);
-  return impl
-      .submit<PutResult>([=](s3::LoopContext& home) { return s3::upload_fd(home, loops, settings, fd, size, name); })
-      .get();
+  return impl.run<PutResult>("upload_file",
+                             [=](s3::LoopContext& home) { return s3::upload_fd(home, loops, settings, fd, size, name); });
 }
 
 // The home-loop halves of the writer's calls.
@@ -53,22 +52,30 @@ io::Task<void> adopt(s3::Upload* upload, std::size_t pending, std::shared_ptr<co
 }
 
 // An ObjectWriter's S3 side. The caller's thread copies into the chunk the home loop lent it and crosses
-// to the loop only when that chunk is full: one round trip per part, not per write.
-class S3Writer final : public ObjectWriter::Backend {
+// to the loop only when that chunk is full: one round trip per part, not per write. A client that closes
+// first aborts the upload (abandon()); the writer then only reports that.
+class S3Writer final : public ObjectWriter::Backend, Client::Impl::Writer {
  public:
   S3Writer(Client::Impl& impl, s3::UploadSettings settings)
-      : impl_(impl), home_(impl.next_slot.fetch_add(1, std::memory_order_relaxed)) {
+      : impl_(&impl), home_(impl.next_slot.fetch_add(1, std::memory_order_relaxed)) {
     std::vector<s3::LoopContext*> loops = impl.contexts();
-    upload_ = call<s3::Upload*>([loops, settings](s3::LoopContext& home) { return create_upload(home, loops, settings); });
+    upload_ = call<s3::Upload*>("writer", [loops, settings](s3::LoopContext& home) { return create_upload(home, loops, settings); });
+    impl.add_writer(this);
   }
   ~S3Writer() override {
-    call<void>([upload = upload_](s3::LoopContext&) { return destroy_upload(upload); });
+    std::lock_guard lock(mutex_);
+    if (!impl_) return;
+    impl_->remove_writer(this);
+    end_upload();
   }
 
   void write_chunk(std::span<const std::byte> bytes) override {
+    std::lock_guard lock(mutex_);
     while (!bytes.empty()) {
       if (room_.empty()) {
-        room_ = call<std::span<std::byte>>([upload = upload_, n = pending_](s3::LoopContext&) { return upload->advance(n); });
+        room_ = call<std::span<std::byte>>("ObjectWriter::write_chunk", [upload = upload_, n = pending_](s3::LoopContext&) {
+          return upload->advance(n);
+        });
         pending_ = 0;
       }
       const std::size_t n = std::min(room_.size(), bytes.size());
@@ -80,27 +87,60 @@ class S3Writer final : public ObjectWriter::Backend {
   }
 
   void write_owned(std::vector<std::byte> buffer) override {
+    std::lock_guard lock(mutex_);
     auto owned = std::make_shared<const std::vector<std::byte>>(std::move(buffer));
-    call<void>([upload = upload_, n = pending_, owned](s3::LoopContext&) { return adopt(upload, n, owned); });
+    call<void>("ObjectWriter::write_owned",
+               [upload = upload_, n = pending_, owned](s3::LoopContext&) { return adopt(upload, n, owned); });
     room_ = {};
     pending_ = 0;
   }
 
   PutResult finish() override {
-    return call<PutResult>([upload = upload_, n = pending_](s3::LoopContext&) { return upload->finish(n); });
+    std::lock_guard lock(mutex_);
+    return call<PutResult>("ObjectWriter::finish",
+                           [upload = upload_, n = pending_](s3::LoopContext&) { return upload->finish(n); });
   }
 
   void abort() noexcept override {
-    call<void>([upload = upload_](s3::LoopContext&) { return upload->abort(); });
+    std::lock_guard lock(mutex_);
+    if (!impl_) return;
+    try {
+      call<void>("ObjectWriter::abort", [upload = upload_](s3::LoopContext&) { return upload->abort(); });
+    } catch (...) {
+      // Called on a loop thread: the destructor, on the caller's next thread, still ends the upload.
+    }
+  }
+
+  void abandon() noexcept override {
+    std::lock_guard lock(mutex_);
+    end_upload();
+    impl_ = nullptr;
+    room_ = {};
   }
 
  private:
   template <class T, class Make>
-  T call(Make make) {
-    return impl_.submit<T>(std::move(make), home_).get();
+  T call(const char* name, Make make) {
+    if (!impl_) throw Error("this object writer's client was destroyed, and its upload aborted");
+    return impl_->run<T>(name, std::move(make), home_);
   }
 
-  Client::Impl& impl_;
+  // Aborts what is unfinished and frees the upload on its home loop; never throws. It waits for that,
+  // except on a loop thread (a writer dropped inside a callback), where the client's close waits instead.
+  void end_upload() noexcept {
+    auto destroy = [upload = upload_](s3::LoopContext&) { return destroy_upload(upload); };
+    try {
+      if (impl_->current_slot())
+        impl_->start<void>(destroy, [](std::exception_ptr) {}, home_);
+      else
+        impl_->submit<void>(destroy, home_).get();
+    } catch (...) {
+      // destroy_upload does not fail; only posting it could, out of memory.
+    }
+  }
+
+  std::mutex mutex_;
+  Client::Impl* impl_;  // null once the client closed
   unsigned home_;
   s3::Upload* upload_ = nullptr;
   std::span<std::byte> room_;  // the rest of the lent chunk
