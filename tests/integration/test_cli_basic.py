@@ -281,6 +281,19 @@ class CliBasicMixin:
                          sorted(f"s3://{third}/json/{rel}" for rel in digests))
         self.assertEqual({r["op"] for r in doc["results"]}, {"upload"})
 
+    def test_downloads_get_the_mode_a_create_gives(self):
+        # Downloads go through a temporary file: the result must carry 0666 & ~umask, as a plain create
+        # would, in a single get and in cp -r's parallel workers, which once raced over umask().
+        digests = self.make_tree()
+        self.ok("--quiet", "cp", "--recursive", str(self.tmp / "tree"), f"s3://{self.bucket}")
+        self.addCleanup(os.umask, os.umask(0o027))  # s3-cli inherits it
+        self.ok("get", self.url("a/one.bin"), str(self.tmp / "single"))
+        down = self.tmp / "down"
+        self.ok("cp", "--recursive", f"s3://{self.bucket}", str(down))
+        self.assert_local_tree(down, digests)
+        for path in [self.tmp / "single", *(down / rel for rel in digests)]:
+            self.assertEqual(oct(path.stat().st_mode & 0o7777), oct(0o640), path)
+
     def test_cp_recursive_from_a_prefix(self):
         self.needs_prefix_listings()
         digests = self.make_tree()
