@@ -146,6 +146,46 @@ class BadInput(OneLineErrors, fault_server.FaultServerTestCase):
         self.assertEqual(self.requests(), [], "a request reached the server")
         self.assertEqual(os.listdir(out), [])
 
+    # --- part sizes ----------------------------------------------------------------------------------
+
+    def test_upload_part_size_outside_s3s_limits_is_refused_before_any_request(self):
+        # Before, --part-size 1MiB sent the whole object in 1 MiB parts and CompleteMultipartUpload failed.
+        big = self.tmp / "big.bin"
+        big.write_bytes(harness.random_bytes(3 * MiB, seed="parts"))
+        tree = self.empty_dir("tree")
+        (tree / "one.bin").write_bytes(b"z" * 10)
+        dest = f"s3://{BUCKET}/{self.key}.parts"
+        usage = [("--part-size", "1MiB", "put", big, dest), ("--part-size", "5242879", "put", "-", dest),
+                 ("--part-size", "1MiB", "cp", big, dest), ("--part-size", "1MiB", "cp", "-r", tree, dest + "/"),
+                 ("--part-size", "6GiB", "put", big, dest),
+                 ("--part-size", "1MiB", "bench", "multipart", "--bucket", BUCKET, "--obj.size", "11MiB",
+                  "--duration", "1s")]
+        for args in usage:
+            with self.subTest(args=args):
+                self.server.clear_log()
+                res = self.cli(*args)
+                self.assert_one_line(res, 2, rf"--part-size {args[1]} is outside what S3 accepts for upload "
+                                             r"parts, 5MiB to 5GiB")
+                self.assertEqual(self.requests(), [])
+        self.server.clear_log()
+        res = self.cli("put", big, dest, RAWS3_PUT_PART_SIZE="1MiB")
+        self.assert_one_line(res, 1, r"RAWS3_PUT_PART_SIZE: 1MiB is outside what S3 accepts for upload parts")
+        self.assertEqual(self.requests(), [])
+        self.assertIsNone(self.server.get(BUCKET, self.key + ".parts"))
+        self.assertEqual(self.server.uploads(), [])
+
+    def test_small_part_size_still_serves_downloads(self):
+        # --part-size sets GET ranges too, which have no floor: a get in 1 MiB ranges works.
+        data = harness.random_bytes(3 * MiB + 5, seed="ranges")
+        self.server.put(BUCKET, self.key + ".ranged", data)
+        self.server.clear_log()
+        out = self.tmp / "ranged.bin"
+        res = self.cli("--part-size", "1MiB", "get", f"s3://{BUCKET}/{self.key}.ranged", out,
+                       RAWS3_GET_THRESHOLD="1MiB")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(harness.sha256_file(out), harness.sha256_bytes(data))
+        self.assertEqual(len(self.requests("GetObject")), 4, "not fetched in 1 MiB ranges")
+
     # --- memory --------------------------------------------------------------------------------------
 
     def test_object_larger_than_memory_read_into_memory(self):

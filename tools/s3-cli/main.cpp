@@ -35,7 +35,7 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)");
   app.add_option("--max-conns", g.max_conns, "Connections per loop and endpoint (RAWS3_MAX_CONNS)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB");
+  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB (uploads: 5MiB to 5GiB)");
   app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
   app.add_option("--checksum", g.checksum,
                  "What uploads carry for the server to verify: crc32c (x-amz-checksum-crc32c), md5 (Content-MD5), none")

@@ -273,6 +273,7 @@ int run_put(Context& ctx, const TransferArgs& args) {
   const Location src = locate(args.source);
   if (src.is_s3()) throw UsageError("put reads a local file or \"-\"; use cp to copy within S3");
   const Location dst = locate_s3(args.destination);
+  ctx.check_upload_part_size();
   return copy_single(ctx, src, dst, object_options(args, src, dst));
 }
 
@@ -280,6 +281,7 @@ int run_cp(Context& ctx, const TransferArgs& args) {
   const Location src = locate(args.source);
   const Location dst = locate(args.destination);
   const raws3::PutOptions object = object_options(args, src, dst);
+  if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
   return args.recursive ? copy_tree(ctx, src, dst, object) : copy_single(ctx, src, dst, object);
 }
 
