@@ -33,6 +33,9 @@ struct Tuning {
   unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
   unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
   unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt
+  // RAWS3_DNS_TTL_MS: how long a host's addresses are used before new connections look them up again (in
+  // the background: requests go on with the old ones). getaddrinfo tells no TTL; 30 s is the JVM's default.
+  unsigned dns_ttl_ms = 30'000;
 
   // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
   // ConfigError naming the variable.

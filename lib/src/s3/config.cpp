@@ -81,6 +81,7 @@ Tuning Tuning::from_env() {
   t.max_attempts = env_count("RAWS3_MAX_ATTEMPTS", t.max_attempts, 1);
   t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 1);
   t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 1);
+  t.dns_ttl_ms = env_count("RAWS3_DNS_TTL_MS", t.dns_ttl_ms, 0);
   return t;
 }
 
