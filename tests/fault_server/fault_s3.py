@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An in-memory S3 server (path-style, no signature checks) that misbehaves on request.
 
-    python3 fault_s3.py [--port 0]     prints "fault_s3 listening on http://127.0.0.1:PORT" once ready
+    python3 fault_s3.py [--host 127.0.0.1] [--port 0]
+                                       prints "fault_s3 listening on http://HOST:PORT" once ready
 
 S3 it speaks: ListBuckets, Create/DeleteBucket, Put/Get (Range, If-Match)/Head/Delete/CopyObject,
 DeleteObjects, ListObjectsV2, and multipart (Create, UploadPart, Complete, Abort, ListMultipartUploads).
@@ -678,11 +679,14 @@ class Server(socketserver.ThreadingTCPServer):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address (127.0.0.0/8) to listen on")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    if not args.host.startswith("127."):
+        parser.error("--host must be a loopback address: tests talk to nothing else")
     Handler.state = State()
-    with Server(("127.0.0.1", args.port), Handler) as server:
-        print(f"fault_s3 listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    with Server((args.host, args.port), Handler) as server:
+        print(f"fault_s3 listening on http://{args.host}:{server.server_address[1]}", flush=True)
         server.serve_forever()
 
 

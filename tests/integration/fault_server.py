@@ -22,9 +22,9 @@ ENV = {"AWS_ACCESS_KEY_ID": "fault", "AWS_SECRET_ACCESS_KEY": "fault", "AWS_DEFA
 
 
 class FaultServer:
-    def __init__(self):
-        self.process = subprocess.Popen([sys.executable, str(SCRIPT), "--port", "0"], stdout=subprocess.PIPE,
-                                        text=True)
+    def __init__(self, host="127.0.0.1", port=0):
+        self.process = subprocess.Popen([sys.executable, str(SCRIPT), "--host", host, "--port", str(port)],
+                                        stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if " on http://" not in line:
             self.process.kill()
@@ -107,8 +107,9 @@ def checksum(algorithm, data):
     return _server_module().CHECKSUMS[algorithm](data)
 
 
-def start():
-    return FaultServer()
+def start(host="127.0.0.1", port=0):
+    """A fault server on host (a loopback address) and port (0: any free one)."""
+    return FaultServer(host, port)
 
 
 class FaultServerTestCase(unittest.TestCase):

@@ -15,6 +15,7 @@ import time
 
 import fault_server
 import harness
+from harness import MiB
 from test_cli_errors import OneLineErrors
 
 BUCKET = "bad-input"
@@ -104,6 +105,86 @@ class BadInput(OneLineErrors, fault_server.FaultServerTestCase):
         self.addCleanup(subprocess.run, ["umount", str(ro)], check=True)
         self.check_destination_refused(ro, "Read-only file system")
         self.assertEqual(os.listdir(ro), [])
+
+    # --- headers -------------------------------------------------------------------------------------
+
+    def test_header_injection_is_refused_before_anything_is_sent(self):
+        # CR, LF or NUL in a header value would end the header there, and what follows would reach the
+        # server as headers of its own; a name that is not a token breaks the block too.
+        small = self.tmp / "small.bin"
+        small.write_bytes(b"x" * 1000)
+        big = self.tmp / "big.bin"  # above one 5 MiB part: the headers go on CreateMultipartUpload
+        big.write_bytes(harness.random_bytes(5 * MiB + 1, seed="big"))
+        tree = self.empty_dir("tree")
+        (tree / "one.bin").write_bytes(b"y" * 10)
+        url = "{url}"
+        cases = [
+            (("put", small, url, "--content-type", "text/plain\r\nX-Injected: 1"), "header Content-Type: .*carriage return"),
+            (("put", small, url, "--metadata", "note=a\nX-Injected: 1"), "header x-amz-meta-note: .*line feed"),
+            (("put", big, url, "--part-size", "5MiB", "--metadata", "note=a\nb"), "header x-amz-meta-note: .*line feed"),
+            (("put", "-", url, "--content-type", "a\rb"), "header Content-Type: .*carriage return"),
+            (("put", small, url, "--metadata", "bad key=v"), r'header name "x-amz-meta-bad key" is not an HTTP token'),
+            (("cp", "-r", tree, url + "/", "--metadata", "bad:key=v"), r'header name "x-amz-meta-bad:key" is not an HTTP token'),
+        ]
+        for n, (args, pattern) in enumerate(cases):
+            key = f"{self.key}.injected{n}"
+            with self.subTest(args=args):
+                self.server.clear_log()
+                res = self.cli(*(str(a).replace(url, f"s3://{BUCKET}/{key}") for a in args))
+                self.assert_one_line(res, 1, pattern + ".*nothing was sent")
+                self.assertEqual(self.requests(), [], "a request reached the server")
+                self.assertIsNone(self.server.get(BUCKET, key))
+                self.assertIsNone(self.server.get(BUCKET, key + "/one.bin"))
+        self.assertEqual(self.server.uploads(), [], "a multipart upload was started")
+
+    def test_session_token_with_a_line_break_is_refused_unsent_and_untold(self):
+        # A token pasted with its line end (a credentials file saved on Windows): x-amz-security-token.
+        out = self.empty_dir("out")
+        res = self.cli("get", self.url, out / "object.bin", AWS_SESSION_TOKEN="FwoGZXIvYXdzEXAMPLE\r\nX-Injected: 1")
+        self.assert_one_line(res, 1, r"header x-amz-security-token: the value holds a carriage return \(CR\)")
+        self.assertNotIn("FwoGZXIvYXdzEXAMPLE", res.stderr, "the token was printed")
+        self.assertEqual(self.requests(), [], "a request reached the server")
+        self.assertEqual(os.listdir(out), [])
+
+    # --- part sizes ----------------------------------------------------------------------------------
+
+    def test_upload_part_size_outside_s3s_limits_is_refused_before_any_request(self):
+        # Before, --part-size 1MiB sent the whole object in 1 MiB parts and CompleteMultipartUpload failed.
+        big = self.tmp / "big.bin"
+        big.write_bytes(harness.random_bytes(3 * MiB, seed="parts"))
+        tree = self.empty_dir("tree")
+        (tree / "one.bin").write_bytes(b"z" * 10)
+        dest = f"s3://{BUCKET}/{self.key}.parts"
+        usage = [("--part-size", "1MiB", "put", big, dest), ("--part-size", "5242879", "put", "-", dest),
+                 ("--part-size", "1MiB", "cp", big, dest), ("--part-size", "1MiB", "cp", "-r", tree, dest + "/"),
+                 ("--part-size", "6GiB", "put", big, dest),
+                 ("--part-size", "1MiB", "bench", "multipart", "--bucket", BUCKET, "--obj.size", "11MiB",
+                  "--duration", "1s")]
+        for args in usage:
+            with self.subTest(args=args):
+                self.server.clear_log()
+                res = self.cli(*args)
+                self.assert_one_line(res, 2, rf"--part-size {args[1]} is outside what S3 accepts for upload "
+                                             r"parts, 5MiB to 5GiB")
+                self.assertEqual(self.requests(), [])
+        self.server.clear_log()
+        res = self.cli("put", big, dest, RAWS3_PUT_PART_SIZE="1MiB")
+        self.assert_one_line(res, 1, r"RAWS3_PUT_PART_SIZE: 1MiB is outside what S3 accepts for upload parts")
+        self.assertEqual(self.requests(), [])
+        self.assertIsNone(self.server.get(BUCKET, self.key + ".parts"))
+        self.assertEqual(self.server.uploads(), [])
+
+    def test_small_part_size_still_serves_downloads(self):
+        # --part-size sets GET ranges too, which have no floor: a get in 1 MiB ranges works.
+        data = harness.random_bytes(3 * MiB + 5, seed="ranges")
+        self.server.put(BUCKET, self.key + ".ranged", data)
+        self.server.clear_log()
+        out = self.tmp / "ranged.bin"
+        res = self.cli("--part-size", "1MiB", "get", f"s3://{BUCKET}/{self.key}.ranged", out,
+                       RAWS3_GET_THRESHOLD="1MiB")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(harness.sha256_file(out), harness.sha256_bytes(data))
+        self.assertEqual(len(self.requests("GetObject")), 4, "not fetched in 1 MiB ranges")
 
     # --- memory --------------------------------------------------------------------------------------
 

@@ -120,6 +120,19 @@ class CliBasicMixin:
         self.ok("get", self.url(key), str(into))
         self.assertEqual(harness.sha256_file(into / "obj.bin"), digest)
 
+    def test_put_and_cp_set_content_type_and_metadata(self):
+        small = self.local_file("small.txt", 1000)
+        big = self.local_file("big.bin", 5 * 1024 * 1024 + 1)  # multipart: the headers go on Create
+        self.ok("put", str(small), self.url("small"), "--content-type", "text/x-test; charset=utf-8",
+                "--metadata", "color=blue", "--metadata", "equation=a=b")
+        self.ok("--part-size", "5MiB", "cp", str(big), self.url("big"), "--content-type", "application/x-big",
+                "--metadata", "n=1")
+        for key, content_type, metadata in (("small", "text/x-test; charset=utf-8", {"color": "blue", "equation": "a=b"}),
+                                            ("big", "application/x-big", {"n": "1"})):
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+            self.assertEqual(head["ContentType"], content_type, key)
+            self.assertEqual(head["Metadata"], metadata, key)
+
     def test_put_key_ending_in_slash_takes_the_file_name(self):
         src = self.local_file("named.txt", 1000)
         self.ok("put", str(src), self.url("dir/"))
@@ -280,6 +293,19 @@ class CliBasicMixin:
         self.assertEqual(sorted(r["destination"] for r in doc["results"]),
                          sorted(f"s3://{third}/json/{rel}" for rel in digests))
         self.assertEqual({r["op"] for r in doc["results"]}, {"upload"})
+
+    def test_downloads_get_the_mode_a_create_gives(self):
+        # Downloads go through a temporary file: the result must carry 0666 & ~umask, as a plain create
+        # would, in a single get and in cp -r's parallel workers, which once raced over umask().
+        digests = self.make_tree()
+        self.ok("--quiet", "cp", "--recursive", str(self.tmp / "tree"), f"s3://{self.bucket}")
+        self.addCleanup(os.umask, os.umask(0o027))  # s3-cli inherits it
+        self.ok("get", self.url("a/one.bin"), str(self.tmp / "single"))
+        down = self.tmp / "down"
+        self.ok("cp", "--recursive", f"s3://{self.bucket}", str(down))
+        self.assert_local_tree(down, digests)
+        for path in [self.tmp / "single", *(down / rel for rel in digests)]:
+            self.assertEqual(oct(path.stat().st_mode & 0o7777), oct(0o640), path)
 
     def test_cp_recursive_from_a_prefix(self):
         self.needs_prefix_listings()

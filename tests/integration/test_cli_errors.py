@@ -47,7 +47,11 @@ class CliErrorsOffline(OneLineErrors, unittest.TestCase):
         for args in (["--bogus", "ls"], ["ls", "--bogus"], ["presign", "--expires", "0", "s3://b/k"],
                      ["presign", "--expires", "604801", "s3://b/k"], ["--part-size", "lots", "ls"],
                      ["--addressing", "sideways", "ls"], ["--threads", "-1", "ls"], ["--page-size", "0", "ls"],
-                     [], ["frobnicate"], ["get", "s3://b/k"], ["ls", "s3://b", "s3://c"]):
+                     [], ["frobnicate"], ["get", "s3://b/k"], ["ls", "s3://b", "s3://c"],
+                     ["put", "-", "s3://b/k", "--metadata", "no-equals-sign"],
+                     ["put", "-", "s3://b/k", "--metadata", "=value"],
+                     ["cp", "s3://b/k", "/tmp/x", "--content-type", "text/plain"],
+                     ["cp", "s3://b/k", "s3://b/k2", "--metadata", "a=1"]):
             with self.subTest(args=args):
                 res = self.run_offline(*args)
                 self.assertEqual(res.rc, 2, res.describe())

@@ -7,7 +7,8 @@
 //                                            every third one handed over with write_owned; with FAIL_AT,
 //                                            the writer is dropped unfinished after that many bytes
 //
-// PUT_DRIVER_CHECKSUM=crc32c|md5|none picks PutOptions::checksum (default crc32c).
+// PUT_DRIVER_CHECKSUM=crc32c|md5|none picks PutOptions::checksum (default crc32c); PUT_DRIVER_PART_SIZE
+// (bytes) sets PutOptions::part_size.
 // Prints one JSON line: etag, size, parts, part_size, part_size_raised, progress (the bytes the progress
 // callback last reported), seconds (the upload alone), and
 // peak_rss (bytes: VmHWM, which
@@ -56,6 +57,7 @@ raws3::PutOptions options_from_env() {
     options.checksum = raws3::Checksum::None;
   else if (name != "crc32c")
     throw raws3::ConfigError("PUT_DRIVER_CHECKSUM: unknown checksum " + name);
+  if (const char* part_size = std::getenv("PUT_DRIVER_PART_SIZE")) options.part_size = std::stoull(part_size);
   return options;
 }
 

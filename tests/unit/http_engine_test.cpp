@@ -201,3 +201,60 @@ TEST_CASE("a stall after the headers times out", "[http]") {
   CHECK_THAT(out[0].error, Catch::Contains("no progress for 200 ms"));
   CHECK(took < std::chrono::seconds(3));
 }
+
+TEST_CASE("headers that would break the header block are refused before a byte is sent", "[http]") {
+  using Catch::Matchers::Contains;
+  const std::string secret = "s3cr3t";
+  struct Bad {
+    http::Header header;
+    std::string says;
+  };
+  const std::vector<Bad> bad = {
+      {{"Content-Type", "text/plain\r\nX-Injected: 1"}, "carriage return"},
+      {{"x-amz-meta-note", secret + "\nX-Injected: 1"}, "line feed"},
+      {{"x-amz-security-token", secret + std::string(1, '\0') + "tail"}, "NUL"},
+      {{"x-amz-meta-a b", "v"}, "not an HTTP token"},
+      {{"x-amz-meta-a:b", "v"}, "not an HTTP token"},
+      {{"X-Injected\r\nHost", "v"}, "not an HTTP token"},
+      {{"", "v"}, "not an HTTP token"},
+  };
+  for (const Bad& b : bad) {
+    CAPTURE(b.header.name);
+    const http::Request request{"PUT", "/b/k", {{"Host", "peer"}, b.header}};
+    try {
+      http::serialize_head(request);
+      FAIL("serialized");
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      CHECK_THAT(what, Contains(b.says) && Contains("nothing was sent"));
+      CHECK(what.find('\n') == std::string::npos);
+      CHECK(what.find('\r') == std::string::npos);
+      CHECK(what.find(secret) == std::string::npos);  // values may be secrets: only the name is told
+      if (b.header.name == "x-amz-meta-note") CHECK_THAT(what, Contains("header x-amz-meta-note:"));
+    }
+  }
+  // Tabs, spaces, quotes and UTF-8 are field content; every tchar is a name.
+  CHECK_NOTHROW(http::serialize_head(
+      {"PUT", "/b/k", {{"Host", "peer"}, {"x-amz-meta-ok!#$%&'*+-.^_`|~09AZaz", "a\tb \"c\" \xc3\xa9"}}}));
+
+  // Through a connection: the peer sees nothing at all.
+  io::Loop loop;
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+  auto connection = std::make_unique<http::Connection>(std::make_unique<io::PlainStream>(loop, fds[0], "peer", io::Millis(5000)));
+  std::string error;
+  io::spawn([](http::Connection& c, std::string& error) -> io::Task<void> {
+    http::Request request{"PUT", "/b/k", {{"Host", "peer"}, {"Content-Type", "a\r\nX-Injected: 1"}}};
+    try {
+      co_await c.send_request(request, nullptr);
+    } catch (const ConfigError& e) {
+      error = e.what();
+    }
+  }(*connection, error), [&](std::exception_ptr) { loop.request_stop(); });
+  loop.run();
+  CHECK_THAT(error, Contains("header Content-Type"));
+  ::shutdown(fds[0], SHUT_WR);
+  char buf[64];
+  CHECK(::read(fds[1], buf, sizeof buf) == 0);  // end of stream straight away: not one byte came
+  ::close(fds[1]);
+}

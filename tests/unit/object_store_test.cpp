@@ -1,9 +1,14 @@
 // The file:// side of the object stores: writers that publish only on finish(), and copies through them.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "process_umask.hpp"
 #include "store/object_store.hpp"
 
 using namespace raws3;
@@ -70,4 +75,36 @@ TEST_CASE("copy between local files goes through the file store") {
   std::uint64_t seen = 0;
   CHECK(files->read(to, [&](std::span<const std::byte> piece) { seen += piece.size(); }) == content.size());
   CHECK(seen == content.size());
+}
+
+TEST_CASE("file writers on many threads never touch the process umask, and get what a create gives") {
+  TempDir dir;
+  test::UmaskWatch watch(027);
+  constexpr int kThreads = 8;
+  constexpr int kWriters = 300;  // each: one writer opened; every 10th finished, the others aborted
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&dir, t] {
+      for (int i = 0; i < kWriters; ++i) {
+        ObjectWriter w = store::file_writer((dir.path / ("f" + std::to_string(t) + "-" + std::to_string(i))).string());
+        w.write_chunk(bytes_of("x"));
+        if (i % 10 == 0)
+          w.finish();
+        else
+          w.abort();
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  watch.stop();
+  CHECK(watch.changed_to() == -1);
+  CHECK(test::process_umask() == 027);
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    struct stat st {};
+    REQUIRE(::stat(entry.path().c_str(), &st) == 0);
+    CAPTURE(entry.path());
+    CHECK((st.st_mode & 07777) == (0666 & ~027));
+    ++files;
+  }
+  CHECK(files == kThreads * kWriters / 10);  // the aborted ones left nothing, not even a temporary
 }

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "io/chunk_ring.hpp"
 #include "io/crc32c.hpp"
 #include "io/loop.hpp"
+#include "raws3/config.hpp"
 #include "raws3/error.hpp"
 #include "s3/multipart_put.hpp"
 
@@ -148,15 +151,59 @@ TEST_CASE("chunk ring: chunks are registered and take READ_FIXED") {
 
 TEST_CASE("part plan: raised to whole MiB so that a known size fits in 10,000 parts") {
   constexpr std::uint64_t MiB = 1 << 20;
-  CHECK(s3::plan_parts(8 * MiB, std::nullopt).part_size == 8 * MiB);
-  CHECK_FALSE(s3::plan_parts(8 * MiB, 80'000 * MiB).raised);
-  const s3::PartPlan big = s3::plan_parts(8 * MiB, 80'000 * MiB + 1);
+  const auto plan = [](std::uint64_t wanted, std::optional<std::uint64_t> size) {
+    return s3::plan_parts(wanted, size, "the test");
+  };
+  CHECK(plan(8 * MiB, std::nullopt).part_size == 8 * MiB);
+  CHECK_FALSE(plan(8 * MiB, 80'000 * MiB).raised);
+  const s3::PartPlan big = plan(8 * MiB, 80'000 * MiB + 1);
   CHECK(big.raised);
   CHECK(big.part_size == 9 * MiB);
   CHECK(big.part_size * s3::kMaxParts >= 80'000 * MiB + 1);
-  const s3::PartPlan huge = s3::plan_parts(8 * MiB, 5ull << 40);  // 5 TiB: S3's largest object
+  const s3::PartPlan huge = plan(8 * MiB, 5ull << 40);  // 5 TiB: S3's largest object
   CHECK(huge.part_size * s3::kMaxParts >= (5ull << 40));
-  CHECK(huge.part_size <= s3::kMaxPartSize);
-  CHECK_THROWS_AS(s3::plan_parts(8 * MiB, (5ull << 30) * s3::kMaxParts + 1), ConfigError);
-  CHECK_THROWS_AS(s3::plan_parts(0, std::nullopt), ConfigError);
+  CHECK(huge.part_size <= kMaxPartSize);
+  CHECK_THROWS_AS(plan(8 * MiB, (5ull << 30) * s3::kMaxParts + 1), ConfigError);
+}
+
+TEST_CASE("part plan: sizes S3 would refuse are refused up front, naming where they came from") {
+  using Catch::Matchers::Contains;
+  constexpr std::uint64_t MiB = 1 << 20;
+  CHECK(s3::plan_parts(5 * MiB, std::nullopt, "x").part_size == 5 * MiB);
+  CHECK(s3::plan_parts(5ull << 30, std::nullopt, "x").part_size == 5ull << 30);
+  for (const std::uint64_t bad : std::vector<std::uint64_t>{0, 1, MiB, 5 * MiB - 1, (5ull << 30) + 1}) {
+    CAPTURE(bad);
+    // Also for an object smaller than one part, which would be a single PutObject: the setting is wrong
+    // whatever the object, and saying so on the first upload beats failing on the first large one.
+    for (const std::optional<std::uint64_t> size : {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{10}}) {
+      try {
+        s3::plan_parts(bad, size, "PutOptions::part_size");
+        FAIL("accepted");
+      } catch (const ConfigError& e) {
+        CHECK_THAT(e.what(), Contains("PutOptions::part_size: a part size of " + std::to_string(bad) + " bytes") &&
+                                 Contains("5 MiB (5242880) to 5 GiB"));
+      }
+    }
+  }
+}
+
+TEST_CASE("RAWS3_PUT_PART_SIZE outside S3's part sizes is a ConfigError naming it; GET parts may be small") {
+  using Catch::Matchers::Contains;
+  struct Restore {
+    ~Restore() {
+      ::unsetenv("RAWS3_PUT_PART_SIZE");
+      ::unsetenv("RAWS3_GET_PART_SIZE");
+    }
+  } restore;
+  ::setenv("RAWS3_GET_PART_SIZE", "64KiB", 1);
+  ::setenv("RAWS3_PUT_PART_SIZE", "5MiB", 1);
+  const Tuning t = Tuning::from_env();
+  CHECK(t.put_part_size == kMinPartSize);
+  CHECK(t.get_part_size == 64 * 1024);
+  for (const char* bad : {"1MiB", "5242879", "6GiB"}) {
+    CAPTURE(bad);
+    ::setenv("RAWS3_PUT_PART_SIZE", bad, 1);
+    CHECK_THROWS_WITH(Tuning::from_env(), Contains(std::string("RAWS3_PUT_PART_SIZE: ") + bad) &&
+                                              Contains("5MiB to 5GiB"));
+  }
 }

@@ -238,17 +238,36 @@ TEST_CASE("make_target: Auto", "[s3-pure][addressing]") {
   const auto host = [](std::string_view endpoint, std::string_view bucket) {
     return make_target(url(endpoint), Addressing::Auto, bucket, "k").host_header;
   };
-  CHECK(host("https://s3.us-east-1.amazonaws.com", "bucket") == "bucket.s3.us-east-1.amazonaws.com");
-  CHECK(host("http://s3.example.com", "bucket") == "bucket.s3.example.com");
-  // Path-style: IP and localhost endpoints, names that are not DNS labels, dots under TLS.
-  CHECK(host("http://127.0.0.1:4580", "bucket") == "127.0.0.1:4580");
-  CHECK(host("http://[::1]:9000", "bucket") == "[::1]:9000");
-  CHECK(host("http://localhost:5000", "bucket") == "localhost:5000");
-  CHECK(host("http://minio.localhost:5000", "bucket") == "minio.localhost:5000");
+  // Virtual-hosted on AWS S3's own endpoints, whichever of their forms.
+  for (const char* aws : {"https://s3.amazonaws.com", "https://s3.us-east-1.amazonaws.com",
+                          "https://s3-us-west-2.amazonaws.com", "https://s3-external-1.amazonaws.com",
+                          "https://s3.dualstack.eu-west-1.amazonaws.com", "https://s3-fips.us-gov-west-1.amazonaws.com",
+                          "https://s3-fips.dualstack.us-east-2.amazonaws.com", "https://s3-accelerate.amazonaws.com",
+                          "https://s3.cn-north-1.amazonaws.com.cn", "http://s3.eu-west-1.amazonaws.com:80",
+                          "https://S3.EU-WEST-1.AMAZONAWS.COM", "https://s3.us-east-1.amazonaws.com."}) {
+    CAPTURE(aws);
+    CHECK(host(aws, "bucket") == "bucket." + url(aws).authority());
+  }
+  CHECK(make_target(raws3::s3::aws_endpoint("ap-south-1"), Addressing::Auto, "bucket", "k").host_header ==
+        "bucket.s3.ap-south-1.amazonaws.com");
+  // Path-style on every custom endpoint, DNS-named or not (MinIO, Ceph, gateways), and on AWS hosts that are
+  // not S3's own names.
+  for (const char* custom : {"https://minio.example:9000", "http://s3.example.com", "http://ceph.internal",
+                             "http://127.0.0.1:4580", "http://[::1]:9000", "http://localhost:5000",
+                             "http://minio.localhost:5000", "https://s3.amazonaws.com.evil.example",
+                             "https://nots3.amazonaws.com", "https://vpce-1a2b.s3.us-east-1.vpce.amazonaws.com",
+                             "https://s3.localhost.localstack.cloud:4566"}) {
+    CAPTURE(custom);
+    CHECK(host(custom, "bucket") == url(custom).authority());
+    CHECK(make_target(url(custom), Addressing::Auto, "bucket", "k").path == url(custom).path + "/bucket/k");
+  }
+  // ...unless virtual-hosted is asked for.
+  CHECK(make_target(url("https://minio.example:9000"), Addressing::Virtual, "bucket", "k").host_header ==
+        "bucket.minio.example:9000");
+  // On AWS too, path-style for names that are not DNS labels and for dots under TLS.
   CHECK(host("https://s3.amazonaws.com", "My_Bucket") == "s3.amazonaws.com");
   CHECK(host("https://s3.amazonaws.com", "my.dotted.bucket") == "s3.amazonaws.com");
-  CHECK(host("http://s3.example.com", "my.dotted.bucket") == "my.dotted.bucket.s3.example.com");
-  CHECK(make_target(url("http://localhost:5000"), Addressing::Auto, "bucket", "k").path == "/bucket/k");
+  CHECK(host("http://s3.eu-west-1.amazonaws.com", "my.dotted.bucket") == "my.dotted.bucket.s3.eu-west-1.amazonaws.com");
 }
 
 TEST_CASE("make_target refuses what cannot be addressed", "[s3-pure][addressing]") {

@@ -150,6 +150,7 @@ class Bench {
         draw_({static_cast<double>(args.get_distrib), static_cast<double>(args.put_distrib),
                static_cast<double>(args.delete_distrib), static_cast<double>(args.stat_distrib)}) {
     put_options_.checksum = checksum_of(ctx.options());
+    if (op_ == Op::Multipart) ctx.check_upload_part_size();
     if (warmup_ >= duration_) throw UsageError("--warmup must be shorter than --duration");
     if (autoterm_window_ < std::chrono::seconds(1)) throw UsageError("--autoterm.window must be at least 1s");
     if (op_ == Op::Multipart && size_ <= ctx.config().tuning.put_part_size) {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "context.hpp"
 #include "raws3/types.hpp"
@@ -19,6 +20,9 @@ struct TransferArgs {
   std::string source;
   std::string destination;
   bool recursive = false;
+  // Of uploaded objects (awscli's cp options): Content-Type, and x-amz-meta-KEY from each "KEY=VALUE".
+  std::string content_type;
+  std::vector<std::string> metadata;
 };
 
 struct PresignArgs {

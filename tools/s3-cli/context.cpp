@@ -43,7 +43,11 @@ raws3::Config make_config(const GlobalOptions& options) {
   if (options.threads) tuning.threads = *options.threads;
   if (options.max_conns) tuning.max_conns = *options.max_conns;
   if (options.part_size) {
-    tuning.get_part_size = tuning.put_part_size = parse_size_flag(*options.part_size, "--part-size");
+    const std::uint64_t part = parse_size_flag(*options.part_size, "--part-size");
+    tuning.get_part_size = part;
+    // GETs take any size; uploads only S3's part sizes, which the commands that upload insist on
+    // (Context::check_upload_part_size), so that a small --part-size still serves a get.
+    if (part >= raws3::kMinPartSize && part <= raws3::kMaxPartSize) tuning.put_part_size = part;
   }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
   return config;
@@ -123,6 +127,15 @@ raws3::Client& Context::client() {
     Interrupts::set_fallback([client = client_.get()] { client->cancel(); });
   });
   return *client_;
+}
+
+void Context::check_upload_part_size() const {
+  if (!options_.part_size) return;
+  const std::uint64_t part = parse_size_flag(*options_.part_size, "--part-size");
+  if (part < raws3::kMinPartSize || part > raws3::kMaxPartSize) {
+    throw UsageError("--part-size " + *options_.part_size +
+                     " is outside what S3 accepts for upload parts, 5MiB to 5GiB (downloads take any size)");
+  }
 }
 
 bool Context::progress_enabled(bool data_to_stdout) const {

@@ -74,6 +74,9 @@ class Context {
   // copy, which may be the first to ask.
   raws3::Client& client();
   bool progress_enabled(bool data_to_stdout) const;
+  // For commands that upload: a --part-size outside S3's part sizes is a UsageError (make_config gave it
+  // to GETs only).
+  void check_upload_part_size() const;
 
   // Runs work(); a failure becomes one error line naming target, and its exit code.
   template <class Work>

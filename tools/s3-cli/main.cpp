@@ -35,7 +35,7 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)");
   app.add_option("--max-conns", g.max_conns, "Connections per loop and endpoint (RAWS3_MAX_CONNS)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB");
+  app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB (uploads: 5MiB to 5GiB)");
   app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
   app.add_option("--checksum", g.checksum,
                  "What uploads carry for the server to verify: crc32c (x-amz-checksum-crc32c), md5 (Content-MD5), none")
@@ -85,6 +85,12 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
     return sub;
   };
   auto recursive = [&](CLI::App* sub, bool& flag, const char* help) { sub->add_flag("-r,--recursive", flag, help); };
+  auto object_options = [&](CLI::App* sub) {
+    sub->add_option("--content-type", transfer.content_type, "Content-Type of the uploaded objects");
+    sub->add_option("--metadata", transfer.metadata, "KEY=VALUE stored as x-amz-meta-KEY on uploads (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
 
   auto* ls = add("ls", "List buckets, or the objects under s3://bucket[/prefix]",
                  [&](Context& c) { return s3cli::run_ls(c, target); });
@@ -107,12 +113,14 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   put->add_option("SRC", transfer.source, "File or -")->required();
   put->add_option("DEST", transfer.destination, "s3://bucket/key (a key ending in / gets the file name)")
       ->required();
+  object_options(put);
 
   auto* cp = add("cp", "Copy between local paths, file:// and s3:// in any direction",
                  [&](Context& c) { return s3cli::run_cp(c, transfer); });
   cp->add_option("SRC", transfer.source, "s3://bucket/key, file:///path, a path or -")->required();
   cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
   recursive(cp, transfer.recursive, "Copy a directory or a prefix");
+  object_options(cp);
 
   auto* rm = add("rm", "Delete an object, or every object under a prefix",
                  [&](Context& c) { return s3cli::run_rm(c, target); });

@@ -109,11 +109,12 @@ void create_parent(const std::string& path) {
 
 // One object or file from src to dst (both resolved), its bytes reported to progress as the library
 // acknowledges them. A local destination's directory must exist: a mistyped path is an error, as with cp(1).
-Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Progress& progress) {
+Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object,
+                     Progress& progress) {
   Progress::Share share(progress);
   auto report = [&share](std::uint64_t done, std::uint64_t total) { share.update(done, total); };
   const raws3::GetOptions get_options{.progress = report};
-  raws3::PutOptions put_options;
+  raws3::PutOptions put_options = object;
   put_options.progress = report;
   put_options.checksum = checksum_of(ctx.options());
 
@@ -143,7 +144,7 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, Pro
   return outcome;
 }
 
-int copy_single(Context& ctx, const Location& src, const Location& dst) {
+int copy_single(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
   require_key(src);
   Results results(ctx.options().json, ctx.options().quiet);
   const int rc = ctx.attempt(target_of(src, dst), [&] {
@@ -153,7 +154,7 @@ int copy_single(Context& ctx, const Location& src, const Location& dst) {
     Progress progress(shows && ctx.progress_enabled(to.is_stdio()),
                       std::string(op_name(src, to)) + " " + target_of(src, to),
                       src.is_file() ? regular_file_size(src.path) : 0, 1);
-    Outcome outcome = transfer_one(ctx, src, to, progress);
+    Outcome outcome = transfer_one(ctx, src, to, object, progress);
     // With the data itself on stdout, a result line or JSON document there would corrupt it.
     if (!to.is_stdio()) results.add(std::move(outcome));
   });
@@ -204,7 +205,7 @@ std::vector<Item> plan_tree(Context& ctx, const Location& src, const Location& d
   return items;
 }
 
-int copy_tree(Context& ctx, const Location& src, const Location& dst) {
+int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
   int planned_rc = kSuccess;
   std::vector<Item> items;
   if (const int rc = ctx.attempt(src.text, [&] { items = plan_tree(ctx, src, dst, planned_rc); }); rc != kSuccess) {
@@ -224,7 +225,7 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst) {
         const int rc = ctx.attempt(target_of(item.source, item.destination), [&] {
           // The tree's directories are made as its files need them.
           if (item.destination.is_file()) create_parent(item.destination.path);
-          results.add(transfer_one(ctx, item.source, item.destination, progress));
+          results.add(transfer_one(ctx, item.source, item.destination, object, progress));
         });
         progress.file_done();
         int seen = worst.load();
@@ -240,25 +241,48 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst) {
   return worst.load();
 }
 
+// What --content-type and --metadata ask of the objects an upload creates; a UsageError when they are
+// given to anything but an upload.
+raws3::PutOptions object_options(const TransferArgs& args, const Location& src, const Location& dst) {
+  raws3::PutOptions options;
+  if (args.content_type.empty() && args.metadata.empty()) return options;
+  if (src.is_s3() || !dst.is_s3()) {
+    throw UsageError("--content-type and --metadata apply to uploads (a local file, directory or - to s3://)");
+  }
+  options.content_type = args.content_type;
+  for (const std::string& pair : args.metadata) {
+    const std::size_t equals = pair.find('=');
+    if (equals == 0 || equals == std::string::npos) {
+      throw UsageError("--metadata: \"" + pair + "\" is not KEY=VALUE");
+    }
+    options.metadata[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
+  return options;
+}
+
 }  // namespace
 
 int run_get(Context& ctx, const TransferArgs& args) {
   const Location src = locate_s3_object(args.source);
   const Location dst = locate(args.destination);
   if (dst.is_s3()) throw UsageError("get writes to a local file or \"-\"; use cp to copy within S3");
-  return copy_single(ctx, src, dst);
+  return copy_single(ctx, src, dst, {});
 }
 
 int run_put(Context& ctx, const TransferArgs& args) {
   const Location src = locate(args.source);
   if (src.is_s3()) throw UsageError("put reads a local file or \"-\"; use cp to copy within S3");
-  return copy_single(ctx, src, locate_s3(args.destination));
+  const Location dst = locate_s3(args.destination);
+  ctx.check_upload_part_size();
+  return copy_single(ctx, src, dst, object_options(args, src, dst));
 }
 
 int run_cp(Context& ctx, const TransferArgs& args) {
   const Location src = locate(args.source);
   const Location dst = locate(args.destination);
-  return args.recursive ? copy_tree(ctx, src, dst) : copy_single(ctx, src, dst);
+  const raws3::PutOptions object = object_options(args, src, dst);
+  if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
+  return args.recursive ? copy_tree(ctx, src, dst, object) : copy_single(ctx, src, dst, object);
 }
 
 }  // namespace s3cli

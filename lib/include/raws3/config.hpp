@@ -11,6 +11,12 @@
 
 namespace raws3 {
 
+// S3's limits on the size of an upload's parts (every part but the last). A part size outside them is a
+// ConfigError before anything is sent, not a part S3 would refuse at CompleteMultipartUpload. GET ranges
+// have no such limits.
+inline constexpr std::uint64_t kMinPartSize = 5ull << 20;
+inline constexpr std::uint64_t kMaxPartSize = 5ull << 30;
+
 // Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
 // RAWS3_* environment variable (see Tuning::from_env).
 struct Tuning {
@@ -19,7 +25,7 @@ struct Tuning {
   std::uint64_t get_part_size = 8ull << 20;    // RAWS3_GET_PART_SIZE
   std::uint64_t get_threshold = 32ull << 20;   // RAWS3_GET_THRESHOLD: below it, one request
   unsigned get_inflight = 16;                  // RAWS3_GET_INFLIGHT
-  std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE
+  std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE: kMinPartSize to kMaxPartSize
   unsigned put_inflight = 8;                   // RAWS3_PUT_INFLIGHT
   // RAWS3_SEND_ZC_MIN: plain-HTTP request bodies of at least this size are sent with SEND_ZC; 0 = never.
   // Off by default: on loopback it measured a third slower (perf/README.md).
@@ -27,6 +33,9 @@ struct Tuning {
   unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
   unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
   unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt
+  // RAWS3_DNS_TTL_MS: how long a host's addresses are used before new connections look them up again (in
+  // the background: requests go on with the old ones). getaddrinfo tells no TTL; 30 s is the JVM's default.
+  unsigned dns_ttl_ms = 30'000;
 
   // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
   // ConfigError naming the variable.

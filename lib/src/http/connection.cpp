@@ -9,9 +9,9 @@
 namespace raws3::http {
 
 io::Task<void> Connection::send_request(const Request& request, BodySource* body) {
+  const std::string head = serialize_head(request);  // first: a refused header leaves the connection as it was
   reusable_ = false;
   saw_response_bytes_ = false;
-  const std::string head = serialize_head(request);
   if (!body) {
     co_await stream_->write_all(as_bytes(head));
     co_return;

@@ -12,16 +12,15 @@ ConnectionPool::ConnectionPool(io::Loop& loop, std::string server_name,
       options_(options) {}
 
 io::Task<std::unique_ptr<Connection>> ConnectionPool::connect() {
-  const io::SocketAddress& address = addresses_->next();
-  int fd = co_await io::connect_tcp(loop_, address, options_.connect_timeout);
+  const io::ConnectedSocket socket = co_await io::connect_any(loop_, *addresses_, options_.connect_timeout);
   if (!tls_) {
-    auto stream = std::make_unique<io::PlainStream>(loop_, fd, address.text, options_.idle_timeout);
+    auto stream = std::make_unique<io::PlainStream>(loop_, socket.fd, socket.peer, options_.idle_timeout);
     stream->set_zero_copy_min(options_.zero_copy_min);
     co_return std::make_unique<Connection>(std::move(stream));
   }
   // The handshake is bounded by the connect timeout; once up, the idle timeout applies.
   std::unique_ptr<io::Stream> stream =
-      co_await tls_->connect(loop_, fd, address.text, options_.connect_timeout, server_name_);
+      co_await tls_->connect(loop_, socket.fd, socket.peer, options_.connect_timeout, server_name_);
   stream->set_idle_timeout(options_.idle_timeout);
   co_return std::make_unique<Connection>(std::move(stream));
 }

@@ -23,7 +23,9 @@ struct Request {
   std::vector<Header> headers;  // Host and Content-Length included by the caller
 };
 
-// The request line and the header block, ending in the empty line.
+// The request line and the header block, ending in the empty line. Every request goes on the wire through
+// it, so it is where headers are checked: a name that is not an HTTP token, or a value holding CR, LF or
+// NUL, throws raws3::ConfigError naming the header, before any byte of the request is sent.
 std::string serialize_head(const Request& request);
 
 // A request body produced piece by piece, so a file can be sent without holding it in memory.

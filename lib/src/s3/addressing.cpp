@@ -15,17 +15,28 @@ bool looks_like_ipv4(std::string_view s) {
          s.find_first_not_of("0123456789.") == std::string_view::npos;
 }
 
-bool is_localhost(std::string_view host) { return host == "localhost" || host.ends_with(".localhost"); }
-
 // A dotted name is a valid DNS name but not one that *.s3.amazonaws.com certificates cover.
 bool prefers_path_style(const http::Url& endpoint, std::string_view bucket) {
-  return endpoint.host_is_ip() || is_localhost(endpoint.host) || !is_dns_compatible_bucket(bucket) ||
+  return !is_aws_s3_host(endpoint.host) || !is_dns_compatible_bucket(bucket) ||
          (endpoint.tls() && bucket.find('.') != std::string_view::npos);
 }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
+
+bool is_aws_s3_host(std::string_view host) {
+  std::string_view rest = host;
+  if (rest.ends_with('.')) rest.remove_suffix(1);  // a fully qualified name
+  if (rest.ends_with(".amazonaws.com.cn"))
+    rest.remove_suffix(std::string_view(".amazonaws.com.cn").size());
+  else if (rest.ends_with(".amazonaws.com"))
+    rest.remove_suffix(std::string_view(".amazonaws.com").size());
+  else
+    return false;
+  const std::string_view first_label = rest.substr(0, rest.find('.'));
+  return first_label == "s3" || first_label.starts_with("s3-");
+}
 
 bool is_valid_bucket_name(std::string_view bucket) {
   return !bucket.empty() && bucket.size() <= 255 && std::all_of(bucket.begin(), bucket.end(), [](char c) {

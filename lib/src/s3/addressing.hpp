@@ -16,6 +16,14 @@ bool is_valid_bucket_name(std::string_view bucket);
 // both ends and around each dot, not an IPv4 address.
 bool is_dns_compatible_bucket(std::string_view bucket);
 
+// AWS S3's own endpoint names, where Addressing::Auto means virtual-hosted: a host under amazonaws.com or
+// amazonaws.com.cn whose first label is "s3" or starts with "s3-". That covers s3.amazonaws.com,
+// s3.<region>.amazonaws.com, the legacy s3-<region> and s3-external-1 names, s3.dualstack.<region>,
+// s3-fips.<region>, s3-fips.dualstack.<region>, s3-accelerate(.dualstack), GovCloud and China. Not
+// covered, so path-style: VPC interface endpoints (vpce-*.s3.<region>.vpce.amazonaws.com, which serve both
+// styles) and every other host. host is lower-case, as http::parse_url gives it.
+bool is_aws_s3_host(std::string_view host);
+
 struct RequestTarget {
   std::string host_header;
   std::string path;  // percent-encoded, as on the wire and as signed

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
 #include "io/file_descriptor.hpp"
+#include "io/temporary_file.hpp"
 #include "raws3/client.hpp"
 #include "s3/client_impl.hpp"
 #include "s3/memory_limit.hpp"
@@ -144,24 +144,11 @@ HeadResult Client::get_to_file(const std::string& bucket, const std::string& key
                      options);
   }
 
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   // The object lands under a temporary name beside the target and replaces it only when complete.
-  std::string temp = (dir / ("." + target.filename().string() + ".raws3-XXXXXX")).string();
-  io::FileDescriptor file(::mkstemp(temp.data()));
-  if (file.get() < 0) detail::throw_file_error("cannot create a file in", dir.string());
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(file.get(), 0666 & ~mask);
-  try {
-    HeadResult result = range_get(*impl_, "get_to_file", bucket, key, s3::ToFile{file.get(), path}, options);
-    if (::rename(temp.c_str(), path.c_str()) != 0) detail::throw_file_error("cannot rename the download to", path);
-    return result;
-  } catch (...) {
-    ::unlink(temp.c_str());
-    throw;
-  }
+  io::TemporaryFile file(path);
+  HeadResult result = range_get(*impl_, "get_to_file", bucket, key, s3::ToFile{file.fd(), path}, options);
+  file.commit();
+  return result;
 }
 
 }  // namespace raws3

@@ -21,7 +21,8 @@ s3::UploadSettings settings_for(const Client::Impl& impl, const std::string& buc
       .bucket = bucket,
       .key = key,
       .options = options,
-      .plan = s3::plan_parts(options.part_size ? options.part_size : tuning.put_part_size, size),
+      .plan = options.part_size ? s3::plan_parts(options.part_size, size, "PutOptions::part_size")
+                                : s3::plan_parts(tuning.put_part_size, size, "Tuning::put_part_size (RAWS3_PUT_PART_SIZE)"),
       .inflight = tuning.put_inflight,
       .size = size,
   };

@@ -73,11 +73,15 @@ Tuning Tuning::from_env() {
   t.get_threshold = env_size("RAWS3_GET_THRESHOLD", t.get_threshold);
   t.get_inflight = env_count("RAWS3_GET_INFLIGHT", t.get_inflight, 1);
   t.put_part_size = env_size("RAWS3_PUT_PART_SIZE", t.put_part_size);
+  if (t.put_part_size < kMinPartSize || t.put_part_size > kMaxPartSize)
+    throw ConfigError("RAWS3_PUT_PART_SIZE: " + std::string(std::getenv("RAWS3_PUT_PART_SIZE")) +
+                      " is outside what S3 accepts for upload parts, 5MiB to 5GiB");
   t.put_inflight = env_count("RAWS3_PUT_INFLIGHT", t.put_inflight, 1);
   if (const char* zc = std::getenv("RAWS3_SEND_ZC_MIN"); zc && *zc) t.send_zc_min = parse_byte_size(zc, "RAWS3_SEND_ZC_MIN");
   t.max_attempts = env_count("RAWS3_MAX_ATTEMPTS", t.max_attempts, 1);
   t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 1);
   t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 1);
+  t.dns_ttl_ms = env_count("RAWS3_DNS_TTL_MS", t.dns_ttl_ms, 0);
   return t;
 }
 

@@ -5,7 +5,7 @@
 namespace raws3::s3 {
 
 io::Task<std::shared_ptr<io::AddressRing>> AddressBook::resolve(io::Loop& loop, const std::string& host,
-                                                                 std::uint16_t port) {
+                                                                 std::uint16_t port, io::Millis ttl) {
   if (auto ring = find(host)) co_return ring;
   std::vector<io::SocketAddress> addresses;
   std::exception_ptr error;
@@ -20,7 +20,8 @@ io::Task<std::shared_ptr<io::AddressRing>> AddressBook::resolve(io::Loop& loop, 
   if (error) std::rethrow_exception(error);
   std::lock_guard lock(mutex_);
   // Another loop may have resolved it meanwhile: keep the first, so all loops share one rotation.
-  co_return rings_.emplace(host, std::make_shared<io::AddressRing>(std::move(addresses))).first->second;
+  co_return rings_.emplace(host, std::make_shared<io::AddressRing>(host, port, std::move(addresses), ttl))
+      .first->second;
 }
 
 std::shared_ptr<io::AddressRing> AddressBook::find(const std::string& host) const {
@@ -32,7 +33,7 @@ std::shared_ptr<io::AddressRing> AddressBook::find(const std::string& host) cons
 io::Task<http::ConnectionPool*> LoopContext::pool_for(const std::string& host) {
   auto it = pools_.find(host);
   if (it != pools_.end()) co_return it->second.get();
-  auto addresses = co_await endpoint_.addresses.resolve(loop_, host, endpoint_.url.port);
+  auto addresses = co_await endpoint_.addresses.resolve(loop_, host, endpoint_.url.port, endpoint_.dns_ttl);
   auto& slot = pools_[host];
   if (!slot)
     slot = std::make_unique<http::ConnectionPool>(loop_, host, std::move(addresses), endpoint_.tls.get(),

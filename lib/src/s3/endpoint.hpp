@@ -19,11 +19,13 @@
 
 namespace raws3::s3 {
 
-// Host names resolved once, off the loops, and shared by them (virtual-hosted buckets add hosts).
+// The addresses of the hosts a client talks to, shared by its loops (virtual-hosted buckets add hosts).
 class AddressBook {
  public:
-  // The addresses of host, resolved on first use on a thread off the loop.
-  io::Task<std::shared_ptr<io::AddressRing>> resolve(io::Loop& loop, const std::string& host, std::uint16_t port);
+  // The addresses of host, resolved on first use on a thread off the loop; the ring looks them up again
+  // once they are older than ttl.
+  io::Task<std::shared_ptr<io::AddressRing>> resolve(io::Loop& loop, const std::string& host, std::uint16_t port,
+                                                     io::Millis ttl);
 
  private:
   std::shared_ptr<io::AddressRing> find(const std::string& host) const;
@@ -38,6 +40,7 @@ struct Endpoint {
   std::string region;
   Credentials credentials;
   http::PoolOptions pool;
+  io::Millis dns_ttl{30'000};
   unsigned max_attempts = 5;
   std::unique_ptr<io::TlsContext> tls;  // null for plain HTTP
   mutable AddressBook addresses;  // fills as hosts are first used

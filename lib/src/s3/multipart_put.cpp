@@ -38,9 +38,13 @@ io::Task<CompletedPart> upload_part(LoopContext& context, std::string bucket, st
 
 }  // namespace
 
-PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size) {
-  if (wanted == 0 || wanted > kMaxPartSize)
-    throw ConfigError("part size " + std::to_string(wanted) + " is outside 1 byte to 5 GiB");
+PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size, std::string_view what) {
+  // Refused, not raised: the part size is what bounds an upload's memory ((inflight + 1) parts), so a
+  // silent raise to 5 MiB would break the bound the caller chose.
+  if (wanted < kMinPartSize || wanted > kMaxPartSize)
+    throw ConfigError(std::string(what) + ": a part size of " + std::to_string(wanted) +
+                      " bytes is outside what S3 accepts for uploads, 5 MiB (5242880) to 5 GiB; only an upload's "
+                      "last part may be smaller");
   if (!size || *size <= wanted * kMaxParts) return {wanted, false};
   const std::uint64_t needed = (*size + kMaxParts - 1) / kMaxParts;
   const std::uint64_t raised = (needed + kMiB - 1) / kMiB * kMiB;

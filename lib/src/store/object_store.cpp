@@ -1,15 +1,15 @@
 #include "store/object_store.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "io/file_descriptor.hpp"
+#include "io/temporary_file.hpp"
 #include "raws3/error.hpp"
 
 namespace raws3::store {
@@ -51,42 +51,37 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::string& name
   }
 }
 
-// Bytes to a file descriptor: a temporary file renamed over `target` on finish, or stdout as it comes.
+// Bytes to a temporary file renamed over its target on finish, or to stdout as they come.
 class FileBackend final : public ObjectWriter::Backend {
  public:
-  // An empty target: write to fd (stdout) directly.
-  FileBackend(io::FileDescriptor fd, std::string temp, std::string target)
-      : fd_(std::move(fd)), temp_(std::move(temp)), target_(std::move(target)) {}
+  explicit FileBackend(io::TemporaryFile file) : file_(std::move(file)) {}
+  explicit FileBackend(io::FileDescriptor out) : out_(std::move(out)) {}
 
   void write_chunk(std::span<const std::byte> bytes) override {
-    write_all(fd_.get(), bytes, name());
+    write_all(fd(), bytes, name());
     size_ += bytes.size();
   }
   void write_owned(std::vector<std::byte> buffer) override { write_chunk(buffer); }
 
   PutResult finish() override {
-    if (!target_.empty()) {
-      if (::fsync(fd_.get()) != 0) fail("cannot write", name());
-      fd_.reset();
-      if (::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot rename into place", target_);
-      temp_.clear();
+    if (file_) {
+      if (::fsync(file_->fd()) != 0) fail("cannot write", name());
+      file_->commit();
     }
     return PutResult{.etag = {}, .size = size_, .part_size = 0, .parts = 0, .part_size_raised = false};
   }
 
   void abort() noexcept override {
-    fd_.reset();
-    if (!temp_.empty()) ::unlink(temp_.c_str());
-    temp_.clear();
+    if (file_) file_->discard();
   }
 
  private:
-  const std::string& name() const { return target_.empty() ? kStdout : target_; }
+  int fd() const { return file_ ? file_->fd() : out_.get(); }
+  const std::string& name() const { return file_ ? file_->target() : kStdout; }
   static inline const std::string kStdout = "stdout";
 
-  io::FileDescriptor fd_;
-  std::string temp_;
-  std::string target_;
+  std::optional<io::TemporaryFile> file_;
+  io::FileDescriptor out_;
   std::uint64_t size_ = 0;
 };
 
@@ -94,7 +89,7 @@ class FileStore final : public ObjectStore {
  public:
   ObjectWriter writer(const Location& to, const PutOptions&) override {
     if (to.kind == Location::Stdio)
-      return ObjectWriter(std::make_unique<FileBackend>(io::FileDescriptor(::dup(STDOUT_FILENO)), "", ""));
+      return ObjectWriter(std::make_unique<FileBackend>(io::FileDescriptor(::dup(STDOUT_FILENO))));
     return file_writer(to.path);
   }
 
@@ -153,17 +148,7 @@ std::unique_ptr<ObjectStore> s3_store(Client& client) { return std::make_unique<
 std::unique_ptr<ObjectStore> file_store() { return std::make_unique<FileStore>(); }
 
 ObjectWriter file_writer(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string temp = (dir / ("." + target.filename().string() + ".raws3-XXXXXX")).string();
-  io::FileDescriptor fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) fail("cannot create a file in", dir.string());
-  // mkstemp makes it 0600; the finished file gets what a plain create would have given it.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd.get(), 0666 & ~mask);
-  return ObjectWriter(std::make_unique<FileBackend>(std::move(fd), std::move(temp), path));
+  return ObjectWriter(std::make_unique<FileBackend>(io::TemporaryFile(path)));
 }
 
 PutResult copy(ObjectStore& from_store, const Location& from, ObjectStore& to_store, const Location& to,
