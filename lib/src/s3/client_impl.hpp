@@ -50,6 +50,7 @@ struct Client::Impl {
     endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms),
                      std::size_t(t.send_zc_min)};
     endpoint.max_attempts = t.max_attempts;
+    endpoint.log = s3::Logger(config.log_level, config.log_handler);
     if (endpoint.url.tls()) {
       std::string ca = config.ca_bundle;
       if (ca.empty())
