@@ -1,9 +1,11 @@
 #include "context.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <utility>
 
+#include "console_log.hpp"
 #include "interrupts.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -26,6 +28,11 @@ std::string one_line(std::string_view text) {
   return line;
 }
 
+// awscli's seconds (fractions allowed; CLI11 checked the range) as the library's milliseconds, 0 for none.
+unsigned timeout_ms(double seconds) {
+  return seconds == 0 ? 0u : unsigned(std::max(1.0, std::round(seconds * 1000)));
+}
+
 }  // namespace
 
 raws3::Config make_config(const GlobalOptions& options) {
@@ -46,6 +53,9 @@ raws3::Config make_config(const GlobalOptions& options) {
     tuning.get_part_size = tuning.put_part_size = parse_size_flag(*options.part_size, "--part-size");
   }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
+  if (options.connect_timeout) tuning.connect_timeout_ms = timeout_ms(*options.connect_timeout);
+  if (options.read_timeout) tuning.timeout_ms = timeout_ms(*options.read_timeout);
+  log_to_console(options, config);
   return config;
 }
 
