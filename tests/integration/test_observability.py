@@ -133,12 +133,18 @@ class Timeouts(unittest.TestCase):
         self.assertRegex(lines[0], rf"^s3-cli: warning: GET s3://b\?\S*: {cause}; retrying in \d+ ms \(attempt 2 of 2\)$")
         self.assertRegex(lines[1], rf"^s3-cli: ls s3://b: {cause} \(2 attempts over \d+\.\d s\)$")
 
-    def test_bad_timeout_values_are_usage_errors(self):
+    def test_timeout_values_out_of_range_are_usage_errors(self):
         for args in (["--cli-read-timeout", "-1"], ["--cli-read-timeout", "soon"], ["--cli-connect-timeout", "5000000"]):
             with self.subTest(args=args):
                 res = self.cli(*args, "ls", "s3://b")
                 self.assertEqual(res.rc, 2, res.describe())
+                self.assertIn(args[0], res.stderr)
                 self.assertEqual(len(self.silent.accepted), 0)
+        # The largest value is one.
+        res = self.cli("--cli-connect-timeout", "4294967", "--cli-read-timeout", "0.2", "ls", "s3://b",
+                       RAWS3_MAX_ATTEMPTS="1")
+        self.assertEqual(res.rc, 1, res.describe())
+        self.assertRegex(res.stderr, r"no progress for 200 ms \(timeout\)\n$")
 
 
 class DebugAgainstFaults(fault_server.FaultServerTestCase):
@@ -207,14 +213,12 @@ class DebugAgainstFaults(fault_server.FaultServerTestCase):
         self.server.arm("GetObject", "slow_down", key=self.key)
         self.check_retried_get(self.get("--debug", RAWS3_LOG="off"))
 
-    def test_default_shows_the_retry_alone(self):
+    def test_default_shows_the_retry_alone_and_lower_levels_nothing(self):
         self.server.arm("GetObject", "slow_down", key=self.key)
         lines = lines_of(self.get())
         self.assertEqual(len(lines), 1, lines)
         self.assertRegex(lines[0], WARNING)
         self.assertIn("(attempt 2 of 4)", lines[0])
-
-    def test_quiet_levels(self):
         for level in ("error", "off"):
             with self.subTest(level=level):
                 self.server.arm("GetObject", "slow_down", key=self.key)
