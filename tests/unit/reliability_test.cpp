@@ -128,6 +128,7 @@ TEST_CASE("transient failures are the ones another attempt may cure") {
   CHECK(s3::is_transient(static_cast<const std::exception&>(kTimeout)));
   CHECK(s3::is_transient(static_cast<const std::exception&>(kSlowDown)));
   CHECK_FALSE(s3::is_transient(http::MalformedResponse("malformed HTTP response")));
+  CHECK_FALSE(s3::is_transient(io::CertificateError("certificate verify failed")));
   CHECK_FALSE(s3::is_transient(IntegrityError("checksum")));
   CHECK_FALSE(s3::is_transient(Cancelled("cancelled")));
   CHECK_FALSE(s3::is_transient(FileError("disk full")));
