@@ -17,7 +17,9 @@ Faults are armed through a control endpoint, outside S3's namespace:
                       count: how many matching requests suffer it (-1: all). Faults stack in order.
     DELETE /_fault    disarms every fault
     GET    /_uploads  open multipart uploads, JSON [{"bucket", "key", "upload_id"}]
-    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault"}]; DELETE /_log empties it
+    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "request_id", "authorization"}]:
+                      the x-amz-request-id it was answered with, and the Authorization header it came
+                      with (or null); DELETE /_log empties it
     GET    /_stats    {"connections": connections accepted so far, "open": connections open now}
 Faults: see FAULTS below.
 """
@@ -235,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, status, body=b"", headers=None, reason=None):
         fault = self.fault["fault"] if self.fault else None
         headers = list(headers or [])
-        headers += [("x-amz-request-id", uuid.uuid4().hex[:16].upper()),
+        headers += [("x-amz-request-id", self.request_id),
                     ("Date", formatdate(self.clock(), usegmt=True)), ("Server", "fault_s3")]
         if fault == "reset_mid_body" and not body:
             self.reset()
@@ -335,6 +337,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.unquote(url.path)
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         self.fault = None
+        self.request_id = uuid.uuid4().hex[:16].upper()
         if path.startswith("/_"):
             return self.control(path, self.read_body())
         bucket, _, key = path.lstrip("/").partition("/")
@@ -342,7 +345,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body() if self.command in ("PUT", "POST") else b""
         self.fault = self.state.take_fault(op, key)
         with self.state.lock:
-            self.state.log.append({"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None})
+            self.state.log.append({"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
+                                   "request_id": self.request_id,
+                                   "authorization": self.headers.get("Authorization")})
         canned = {"slow_down": (503, "SlowDown", "Please reduce your request rate."),
                   "internal_error": (500, "InternalError", "We encountered an internal error. Please try again."),
                   "access_denied": (403, "AccessDenied", "Access Denied"),

@@ -34,6 +34,7 @@ class TlsMixin:
         self.assertEqual(res.rc, 1, res.describe())
         self.assertIn("certificate verify failed", res.stderr)
         self.assertIn("mismatch", res.stderr)
+        self.assertEqual(len(res.stderr.strip().splitlines()), 1, "a certificate that failed is not retried")
 
     def test_no_verify_ssl_warns_and_connects(self):
         wrong = harness.server_env(self.SERVER + "-wrongname")

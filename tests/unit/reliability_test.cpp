@@ -1,6 +1,8 @@
-// Download checksums (s3/checksum_sink.hpp) and the retry budget (s3/retry_budget.hpp).
+// Download checksums (s3/checksum_sink.hpp), the retry budget (s3/retry_budget.hpp) and the retry policy
+// (s3/retry_policy.hpp).
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -10,6 +12,7 @@
 #include "raws3/error.hpp"
 #include "s3/checksum_sink.hpp"
 #include "s3/retry_budget.hpp"
+#include "s3/retry_policy.hpp"
 
 using namespace raws3;
 
@@ -92,4 +95,135 @@ TEST_CASE("the retry budget runs dry under failures and refills with successes")
   CHECK(budget.spend(s3::RetryBudget::kRetryCost));
   budget.refund(10 * s3::RetryBudget::kCapacity);
   CHECK(budget.available() == s3::RetryBudget::kCapacity);
+}
+
+namespace {
+
+// An endpoint whose log lines land in `lines`, at `level`.
+struct LoggedEndpoint {
+  s3::Endpoint endpoint;
+  std::vector<std::string> lines;
+  explicit LoggedEndpoint(unsigned max_attempts, LogLevel level = LogLevel::Debug) {
+    endpoint.max_attempts = max_attempts;
+    endpoint.log = s3::Logger(level, [this](LogLevel, std::string_view line) { lines.emplace_back(line); });
+  }
+};
+
+const NetworkError kTimeout("receive from 127.0.0.1:9: no progress for 1000 ms (timeout)");
+const S3Error kSlowDown(503, "SlowDown", "Please reduce your request rate.", "REQ1");
+
+}  // namespace
+
+TEST_CASE("transient failures are the ones another attempt may cure") {
+  CHECK(s3::is_transient(S3Error(500, "InternalError", "")));
+  CHECK(s3::is_transient(S3Error(502, "BadGateway", "")));
+  CHECK(s3::is_transient(kSlowDown));
+  CHECK(s3::is_transient(S3Error(504, "GatewayTimeout", "")));
+  CHECK(s3::is_transient(S3Error(400, "RequestTimeout", "")));
+  CHECK(s3::is_transient(S3Error(403, "RequestTimeTooSkewed", "")));
+  CHECK(s3::is_transient(S3Error(200, "InternalError", "")));
+  CHECK_FALSE(s3::is_transient(S3Error(403, "AccessDenied", "")));
+  CHECK_FALSE(s3::is_transient(S3Error(404, "NoSuchKey", "")));
+  CHECK_FALSE(s3::is_transient(S3Error(412, "PreconditionFailed", "")));
+  CHECK(s3::is_transient(static_cast<const std::exception&>(kTimeout)));
+  CHECK(s3::is_transient(static_cast<const std::exception&>(kSlowDown)));
+  CHECK_FALSE(s3::is_transient(http::MalformedResponse("malformed HTTP response")));
+  CHECK_FALSE(s3::is_transient(io::CertificateError("certificate verify failed")));
+  CHECK_FALSE(s3::is_transient(IntegrityError("checksum")));
+  CHECK_FALSE(s3::is_transient(Cancelled("cancelled")));
+  CHECK_FALSE(s3::is_transient(FileError("disk full")));
+}
+
+TEST_CASE("a request gets max_attempts attempts, each retry said at Warn and paid from the budget") {
+  LoggedEndpoint e(3, LogLevel::Warn);
+  s3::RetryPolicy retry(e.endpoint);
+  auto describe = [] { return std::string("GET s3://b/k"); };
+  CHECK(retry.attempt() == 1);
+  REQUIRE(retry.retry(kTimeout, describe));
+  CHECK(retry.attempt() == 2);
+  CHECK(retry.pause() <= std::chrono::milliseconds(200));
+  REQUIRE(retry.retry(kSlowDown, describe));
+  CHECK(retry.attempt() == 3);
+  CHECK(retry.pause() <= std::chrono::milliseconds(400));
+  CHECK_FALSE(retry.retry(kTimeout, describe));
+  CHECK(retry.attempt() == 3);
+  CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity - 2 * s3::RetryBudget::kRetryCost);
+
+  REQUIRE(e.lines.size() == 2);
+  CHECK_THAT(e.lines[0], Catch::Matches("GET s3://b/k: receive from 127\\.0\\.0\\.1:9: no progress for 1000 ms "
+                                        "\\(timeout\\); retrying in [0-9]+ ms \\(attempt 2 of 3\\)"));
+  CHECK_THAT(e.lines[1], Catch::Matches("GET s3://b/k: SlowDown \\(HTTP 503\\): Please reduce your request rate\\. "
+                                        "\\[request id REQ1\\]; retrying in [0-9]+ ms \\(attempt 3 of 3\\)"));
+
+  // The final error keeps its type and its text, and names the attempts and their time.
+  const NetworkError final_error = retry.exhausted(kTimeout);
+  CHECK_THAT(final_error.what(), Catch::Matches("receive from 127\\.0\\.0\\.1:9: no progress for 1000 ms \\(timeout\\) "
+                                                "\\(3 attempts over [0-9]+ ms\\)"));
+  const S3Error refusal = retry.exhausted(kSlowDown);
+  CHECK(refusal.code() == "SlowDown");
+  CHECK(refusal.http_status() == 503);
+  CHECK(refusal.request_id() == "REQ1");
+  CHECK_THAT(refusal.message(), Catch::Matches("Please reduce your request rate\\. \\(3 attempts over [0-9]+ ms\\)"));
+  const http::MalformedResponse malformed = retry.exhausted(http::MalformedResponse("malformed HTTP response"));
+  CHECK_THAT(malformed.what(), Catch::StartsWith("malformed HTTP response (3 attempts over "));
+
+  retry.succeeded();
+  CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity);
+}
+
+TEST_CASE("a permanent failure is not retried, costs nothing and is thrown as it came") {
+  LoggedEndpoint e(5);
+  s3::RetryPolicy retry(e.endpoint);
+  const S3Error denied(403, "AccessDenied", "Access Denied");
+  CHECK_FALSE(retry.retry(denied, [] { return std::string("GET s3://b/k"); }));
+  CHECK_FALSE(retry.retry(http::MalformedResponse("malformed HTTP response"), [] { return std::string(); }));
+  CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity);
+  CHECK(e.lines.empty());
+  CHECK(std::string(retry.exhausted(denied).what()) == denied.what());
+  CHECK(std::string(retry.exhausted(kTimeout).what()) == kTimeout.what());
+}
+
+TEST_CASE("an empty retry budget stops retries, and the final error says so") {
+  LoggedEndpoint e(5);
+  while (e.endpoint.retry_budget.spend(1)) {
+  }
+  s3::RetryPolicy retry(e.endpoint);
+  CHECK_FALSE(retry.retry(kTimeout, [] { return std::string("GET s3://b/k"); }));
+  CHECK(retry.attempt() == 1);
+  CHECK(e.lines.empty());
+  CHECK_THAT(retry.exhausted(kTimeout).what(), Catch::EndsWith("(timeout) (no retry: recent failures spent the "
+                                                               "client's retry budget)"));
+  // A success that needed no retry gives back a token.
+  retry.succeeded();
+  CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kSuccessRefund);
+}
+
+TEST_CASE("a stale connection is tried again at once, for free, while attempts last") {
+  LoggedEndpoint e(2);
+  s3::RetryPolicy retry(e.endpoint);
+  CHECK(retry.again());
+  CHECK(retry.attempt() == 2);
+  CHECK_FALSE(retry.again());
+  CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity);
+  CHECK(e.lines.empty());
+}
+
+TEST_CASE("with the log off, a retry builds no description and calls no handler") {
+  LoggedEndpoint e(3, LogLevel::Off);
+  s3::RetryPolicy retry(e.endpoint);
+  int described = 0;
+  CHECK(retry.retry(kTimeout, [&] {
+    ++described;
+    return std::string("GET s3://b/k");
+  }));
+  CHECK(described == 0);
+  CHECK(e.lines.empty());
+}
+
+TEST_CASE("backoff: full jitter under a doubling ceiling, capped at 20 s") {
+  for (int i = 0; i < 200; ++i) {
+    CHECK(s3::backoff(1) <= std::chrono::milliseconds(200));
+    CHECK(s3::backoff(3) <= std::chrono::milliseconds(800));
+    CHECK(s3::backoff(30) <= std::chrono::milliseconds(20'000));
+  }
 }

@@ -1,9 +1,11 @@
 #include "context.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <utility>
 
+#include "console_log.hpp"
 #include "interrupts.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -24,6 +26,11 @@ std::string one_line(std::string_view text) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
   return line;
+}
+
+// awscli's seconds (fractions allowed; CLI11 checked the range) as the library's milliseconds, 0 for none.
+unsigned timeout_ms(double seconds) {
+  return seconds == 0 ? 0u : unsigned(std::max(1.0, std::round(seconds * 1000)));
 }
 
 }  // namespace
@@ -50,6 +57,9 @@ raws3::Config make_config(const GlobalOptions& options) {
     if (part >= raws3::kMinPartSize && part <= raws3::kMaxPartSize) tuning.put_part_size = part;
   }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
+  if (options.connect_timeout) tuning.connect_timeout_ms = timeout_ms(*options.connect_timeout);
+  if (options.read_timeout) tuning.timeout_ms = timeout_ms(*options.read_timeout);
+  log_to_console(options, config);
   return config;
 }
 

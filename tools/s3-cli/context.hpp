@@ -41,6 +41,10 @@ struct GlobalOptions {
   std::optional<unsigned> inflight;
   unsigned page_size = 1000;  // keys per ListObjectsV2 request (awscli's --page-size)
   std::string checksum = "crc32c";  // what every uploaded part carries for the server to verify
+  bool debug = false;  // every request attempt on stderr (else RAWS3_LOG)
+  // Seconds (awscli's --cli-connect-timeout, --cli-read-timeout); 0: none. Unset: RAWS3_*_MS.
+  std::optional<double> connect_timeout;
+  std::optional<double> read_timeout;
 };
 
 raws3::Checksum checksum_of(const GlobalOptions& options);

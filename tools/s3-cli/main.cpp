@@ -43,6 +43,14 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--page-size", g.page_size, "Keys per listing request of ls, rm -r and cp -r")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000u));
+  app.add_flag("--debug", g.debug, "A line on stderr per request attempt (else RAWS3_LOG=debug|info|warn|error|off)");
+  // The library counts milliseconds in an unsigned: at most 4294967 s (49 days).
+  app.add_option("--cli-connect-timeout", g.connect_timeout,
+                 "Seconds a connection may take to open; 0 = no limit (RAWS3_CONNECT_TIMEOUT_MS)")
+      ->check(CLI::Range(0.0, 4294967.0));
+  app.add_option("--cli-read-timeout", g.read_timeout,
+                 "Seconds a request may go without progress; 0 = no limit (RAWS3_TIMEOUT_MS)")
+      ->check(CLI::Range(0.0, 4294967.0));
 }
 
 void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {

@@ -8,6 +8,7 @@
 
 #include "raws3/addressing.hpp"
 #include "raws3/credentials.hpp"
+#include "raws3/log.hpp"
 
 namespace raws3 {
 
@@ -31,6 +32,7 @@ struct Tuning {
   // Off by default: on loopback it measured a third slower (perf/README.md).
   std::uint64_t send_zc_min = 0;
   unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
+  // 0 = no timeout, in both.
   unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
   unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt
   // RAWS3_DNS_TTL_MS: how long a host's addresses are used before new connections look them up again (in
@@ -59,6 +61,9 @@ struct Config {
   std::string ca_bundle{};  // empty: AWS_CA_BUNDLE, else the system store
   bool verify_tls = true;
   Tuning tuning = Tuning::from_env();
+  // What the client logs (raws3/log.hpp), and where: an empty handler writes lines to stderr.
+  LogLevel log_level = LogLevel::Off;
+  LogHandler log_handler{};
 };
 
 }  // namespace raws3

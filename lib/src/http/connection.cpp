@@ -12,14 +12,20 @@ io::Task<void> Connection::send_request(const Request& request, BodySource* body
   const std::string head = serialize_head(request);  // first: a refused header leaves the connection as it was
   reusable_ = false;
   saw_response_bytes_ = false;
+  bytes_sent_ = bytes_received_ = 0;
   if (!body) {
     co_await stream_->write_all(as_bytes(head));
+    bytes_sent_ = head.size();
     co_return;
   }
   // The head rides with the first piece of the body: one send for small requests.
   std::span<const std::byte> piece = co_await body->next();
   co_await stream_->write_all(as_bytes(head), piece);
-  while (!(piece = co_await body->next()).empty()) co_await stream_->write_all(piece);
+  bytes_sent_ = head.size() + piece.size();
+  while (!(piece = co_await body->next()).empty()) {
+    co_await stream_->write_all(piece);
+    bytes_sent_ += piece.size();
+  }
 }
 
 io::Task<const ResponseHead*> Connection::read_head(bool head_request) {
@@ -37,6 +43,7 @@ io::Task<const ResponseHead*> Connection::read_head(bool head_request) {
                                               : " before any response"));
     }
     saw_response_bytes_ = true;
+    bytes_received_ += n;
     in_end_ = n;
   }
   ++served_;
@@ -79,6 +86,7 @@ io::Task<void> Connection::read_body(BodySink& sink) {
                            std::to_string(length - remaining) + " of " + std::to_string(length) +
                            " body bytes");
       remaining -= n;
+      bytes_received_ += n;
       co_await sink.commit(n);
     }
     // Bytes beyond Content-Length mean the server and we disagree on framing: never reuse.
@@ -99,6 +107,7 @@ io::Task<void> Connection::read_body(BodySink& sink) {
         parser_.finish_at_eof();
         break;
       }
+      bytes_received_ += n;
       in_end_ = n;
     }
     reusable_ = head.keep_alive && head.chunked && in_begin_ == in_end_;

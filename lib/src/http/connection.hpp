@@ -46,6 +46,9 @@ class Connection {
   bool reusable() const noexcept { return reusable_; }
   unsigned requests_served() const noexcept { return served_; }
   bool saw_response_bytes() const noexcept { return saw_response_bytes_; }
+  // HTTP bytes (head and body) of the last request, written and read so far.
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
+  std::uint64_t bytes_received() const noexcept { return bytes_received_; }
   io::Stream& stream() noexcept { return *stream_; }
 
  private:
@@ -64,6 +67,8 @@ class Connection {
   bool reusable_ = false;
   bool saw_response_bytes_ = false;
   unsigned served_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+  std::uint64_t bytes_received_ = 0;
 };
 
 }  // namespace raws3::http

@@ -61,8 +61,8 @@ class TlsStream final : public Stream {
       } else if (err != SSL_ERROR_WANT_WRITE) {
         long verify = SSL_get_verify_result(ssl_);
         if (verify != X509_V_OK)
-          throw NetworkError("TLS handshake with " + peer_ + ": certificate verify failed: " +
-                             X509_verify_cert_error_string(verify));
+          throw CertificateError("TLS handshake with " + peer_ + ": certificate verify failed: " +
+                                 X509_verify_cert_error_string(verify));
         throw NetworkError("TLS handshake with " + peer_ + ": " + openssl_error_text());
       }
     }

@@ -10,8 +10,16 @@
 #include <string>
 
 #include "io/stream.hpp"
+#include "raws3/error.hpp"
 
 namespace raws3::io {
+
+// The server's certificate did not verify (an unknown CA, another name, expired): every attempt would meet
+// the same certificate, so it is not worth a retry.
+class CertificateError final : public NetworkError {
+ public:
+  using NetworkError::NetworkError;
+};
 
 struct TlsOptions {
   bool verify = true;     // verify the chain and the host name

@@ -73,6 +73,7 @@ struct Client::Impl {
                      std::size_t(t.send_zc_min)};
     endpoint.max_attempts = t.max_attempts;
     endpoint.dns_ttl = io::Millis(t.dns_ttl_ms);
+    endpoint.log = s3::Logger(config.log_level, config.log_handler);
     if (endpoint.url.tls()) {
       std::string ca = config.ca_bundle;
       if (ca.empty())

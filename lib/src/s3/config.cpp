@@ -79,8 +79,8 @@ Tuning Tuning::from_env() {
   t.put_inflight = env_count("RAWS3_PUT_INFLIGHT", t.put_inflight, 1);
   if (const char* zc = std::getenv("RAWS3_SEND_ZC_MIN"); zc && *zc) t.send_zc_min = parse_byte_size(zc, "RAWS3_SEND_ZC_MIN");
   t.max_attempts = env_count("RAWS3_MAX_ATTEMPTS", t.max_attempts, 1);
-  t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 1);
-  t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 1);
+  t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 0);
+  t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 0);
   t.dns_ttl_ms = env_count("RAWS3_DNS_TTL_MS", t.dns_ttl_ms, 0);
   return t;
 }

@@ -15,6 +15,7 @@
 #include "io/tls.hpp"
 #include "raws3/config.hpp"
 #include "raws3/credentials.hpp"
+#include "s3/logger.hpp"
 #include "s3/retry_budget.hpp"
 
 namespace raws3::s3 {
@@ -45,6 +46,7 @@ struct Endpoint {
   std::unique_ptr<io::TlsContext> tls;  // null for plain HTTP
   mutable AddressBook addresses;  // fills as hosts are first used
   mutable RetryBudget retry_budget;
+  Logger log;
   // How far the server's clock is ahead of ours, learnt from a RequestTimeTooSkewed answer's Date: every
   // signature after it is dated by the server's clock.
   mutable std::atomic<std::int64_t> clock_skew_ms{0};

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <random>
 
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
 #include "s3/addressing.hpp"
+#include "s3/attempt_trace.hpp"
 #include "s3/xml.hpp"
 
 namespace raws3::s3 {
@@ -25,8 +25,6 @@ std::string connect_host(const Endpoint& endpoint, const RequestTarget& target, 
 constexpr std::size_t kMaxErrorBody = 1 << 20;
 // Bodies of failed answers up to this size are read and dropped so the connection serves again.
 constexpr std::uint64_t kDrainLimit = 64 * 1024;
-constexpr std::chrono::milliseconds kBackoffBase{100};
-constexpr std::chrono::milliseconds kBackoffCap{20'000};
 
 std::string status_code_name(int status) {
   switch (status) {
@@ -45,14 +43,6 @@ std::string status_code_name(int status) {
     case 503: return "ServiceUnavailable";
     default: return "HTTP" + std::to_string(status);
   }
-}
-
-bool is_transient(const S3Error& e) {
-  static const char* const codes[] = {"SlowDown", "InternalError", "RequestTimeout", "ServiceUnavailable",
-                                      "RequestTimeTooSkewed"};
-  const int status = e.http_status();
-  if (status == 500 || status == 502 || status == 503 || status == 504) return true;
-  return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return e.code() == c; });
 }
 
 // The time to sign with: ours, moved by what a RequestTimeTooSkewed answer taught us of the server's.
@@ -79,12 +69,6 @@ void check_cancelled(LoopContext& context, bool cleanup) {
   context.observe_cancel();
   if (!cleanup && context.endpoint().cancelled.load(std::memory_order_acquire))
     throw Cancelled("cancelled before it could finish");
-}
-
-std::chrono::milliseconds backoff(unsigned attempt) {
-  thread_local std::minstd_rand random{std::random_device{}()};
-  auto ceiling = std::min<std::int64_t>(kBackoffCap.count(), kBackoffBase.count() << std::min(attempt, 16u));
-  return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(random));
 }
 
 std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query) {
@@ -141,11 +125,12 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
   if (!request.query.empty()) wire_target += "?" + encode_query(request.query);
   http::ConnectionPool& pool = *co_await context.pool_for(connect_host(endpoint, target, request.bucket));
 
+  RetryPolicy own_attempts(endpoint);
+  RetryPolicy& retry = request.retry ? *request.retry : own_attempts;
+  auto describe = [&] { return describe_request(request); };
   bool fresh = false;
-  int spent = 0;  // what this request's retries took from the retry budget
-  for (unsigned attempt = 1;; ++attempt) {
+  for (;;) {
     check_cancelled(context, request.cleanup);
-    const bool last_attempt = attempt >= endpoint.max_attempts;
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
     if (!anonymous)
@@ -155,15 +140,18 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});
     if (request.body) request.body->rewind();
 
+    AttemptTrace trace(endpoint.log, request, retry);
     bool stale = false;
-    std::optional<S3Error> failure;
+    std::optional<S3Error> refusal;
     try {
       http::PooledConnection connection = co_await pool.acquire(fresh);
       check_cancelled(context, request.cleanup);  // the wait for a connection may have outlasted a cancel
       const bool reused = connection->requests_served() > 0;
+      trace.connected(reused);
       try {
         co_await connection->send_request(wire, request.body);
         const http::ResponseHead head = *co_await connection->read_head(is_head);
+        trace.answered(head);
         if (head.status >= 200 && head.status < 300) {
           S3Response response{head, {}};
           if (sink) {
@@ -173,7 +161,9 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
             co_await connection->read_body(body);
             response.body = body.take();
           }
-          endpoint.retry_budget.refund(spent > 0 ? spent : RetryBudget::kSuccessRefund);
+          trace.took(*connection);
+          trace.answer();
+          retry.succeeded();
           co_return response;
         }
         std::string error_body;
@@ -184,30 +174,41 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
         } else {
           co_await connection->skip_body(kDrainLimit);
         }
-        failure = error_from_response(head, error_body);
-        if (failure->code() == "RequestTimeTooSkewed") learn_clock_skew(endpoint, head);
-      } catch (const NetworkError&) {
+        refusal = error_from_response(head, error_body);
+        trace.took(*connection);
+        trace.refused(*refusal);
+        if (refusal->code() == "RequestTimeTooSkewed") learn_clock_skew(endpoint, head);
+      } catch (...) {
         stale = reused && !connection->saw_response_bytes();
+        trace.took(*connection);
         throw;
       }
-    } catch (const http::MalformedResponse&) {
-      throw;
-    } catch (const NetworkError&) {
+    } catch (const http::MalformedResponse& e) {
+      trace.failed(e);
+      if (request.retry) throw;
+      throw retry.exhausted(e);
+    } catch (const NetworkError& e) {
+      trace.failed(e);
       check_cancelled(context, request.cleanup);  // the failure may be the cancellation itself
       // A kept-alive connection the server had closed: nothing reached it, so any request may go again.
-      if (stale && !last_attempt) {
+      if (stale && retry.again()) {
         fresh = true;
         continue;
       }
       // A sink may already hold part of the body: the caller retries, resuming from what it holds.
-      if (last_attempt || !request.idempotent || sink || !endpoint.retry_budget.spend(RetryBudget::kRetryCost))
-        throw;
+      if (!request.idempotent || sink || !retry.retry(e, describe)) {
+        if (request.retry) throw;
+        throw retry.exhausted(e);
+      }
+    } catch (const std::exception& e) {
+      trace.failed(e);
+      throw;
     }
-    if (failure && (last_attempt || !request.idempotent || !is_transient(*failure) ||
-                    !endpoint.retry_budget.spend(RetryBudget::kRetryCost)))
-      throw *failure;
-    spent += RetryBudget::kRetryCost;
-    co_await context.loop().sleep(backoff(attempt));
+    if (refusal && (!request.idempotent || !retry.retry(*refusal, describe))) {
+      if (request.retry) throw *refusal;
+      throw retry.exhausted(*refusal);
+    }
+    co_await context.loop().sleep(retry.pause());
   }
 }
 

@@ -2,7 +2,6 @@
 // retried when the failure is transient and the request may safely run again.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "io/task.hpp"
 #include "raws3/error.hpp"
 #include "s3/loop_context.hpp"
+#include "s3/retry_policy.hpp"
 
 namespace raws3::s3 {
 
@@ -26,6 +26,9 @@ struct S3Request {
   std::string payload_hash{};  // hex SHA-256 of the body; empty: UNSIGNED-PAYLOAD (or the empty hash)
   bool idempotent = true;    // may be sent again after a failure that left its outcome unknown
   bool cleanup = false;      // undoes what a failed operation began (AbortMultipartUpload): runs after cancel
+  // The attempts this request is part of (a GET resumed from the byte it reached), whose owner throws the
+  // final error; null: its own.
+  RetryPolicy* retry = nullptr;
 };
 
 struct S3Response {
@@ -38,13 +41,11 @@ inline constexpr std::size_t kMaxBufferedBody = 64 << 20;
 
 // Runs the request. A 2xx body goes to sink when one is given, else into S3Response::body; any other
 // status throws raws3::S3Error. Transport failures throw raws3::NetworkError once retries are spent.
+// Every attempt, whatever its end, is one Debug line of the endpoint's log.
 //
-// Retries (up to Endpoint::max_attempts, with backoff, while the endpoint's retry budget lasts) are for
-// idempotent requests only, and only for transient causes: 500/502/503/504, SlowDown, InternalError,
-// RequestTimeout, RequestTimeTooSkewed (signed again by the server's clock), and transport failures —
-// a reset, an early close, a timeout — but not an answer that is not HTTP (http::MalformedResponse).
-// With a sink, a transport failure goes up at once, since the sink may already hold part of the body:
-// the caller retries, asking for what it lacks (range_get does). An error status never reaches the sink
+// Retries follow the RetryPolicy (retry_policy.hpp), for idempotent requests only. With a sink, a
+// transport failure goes up at once, since the sink may already hold part of the body: the caller
+// retries, asking for what it lacks (range_get does). An error status never reaches the sink
 // (sink->begin() is called for 2xx answers only), so those are retried here whatever the sink.
 io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink = nullptr);
 
@@ -52,9 +53,6 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
 // up, throws raws3::Cancelled. Work that waits on anything but a request (a pipe, a retry's pause) calls
 // it when it resumes.
 void check_cancelled(LoopContext& context, bool cleanup = false);
-
-// Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.
-std::chrono::milliseconds backoff(unsigned attempt);
 
 // The error an answer carries: from its <Error> document, else from its status alone (HEAD has no body).
 S3Error error_from_response(const http::ResponseHead& head, std::string_view body);

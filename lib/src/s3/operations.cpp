@@ -78,13 +78,17 @@ io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::
   co_return head_result_from(r.head);
 }
 
+std::string range_header(const ByteRange& range) {
+  return "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.offset + range.length - 1);
+}
+
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match) {
-  S3Request request{.method = "GET", .bucket = bucket, .key = key};
+                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match,
+                                RetryPolicy* retry) {
+  S3Request request{.method = "GET", .bucket = bucket, .key = key, .retry = retry};
   if (range) {
     if (range->length == 0) throw ConfigError("a byte range must not be empty");
-    request.headers.push_back({"Range", "bytes=" + std::to_string(range->offset) + "-" +
-                                            std::to_string(range->offset + range->length - 1)});
+    request.headers.push_back({"Range", range_header(*range)});
   }
   if (!if_match.empty()) request.headers.push_back({"If-Match", if_match});
   request.headers.push_back({kChecksumModeHeader, "ENABLED"});

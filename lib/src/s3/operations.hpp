@@ -11,6 +11,7 @@
 #include "io/task.hpp"
 #include "raws3/client.hpp"
 #include "s3/loop_context.hpp"
+#include "s3/retry_policy.hpp"
 
 namespace raws3::s3 {
 
@@ -23,9 +24,13 @@ io::Task<void> delete_bucket(LoopContext& context, std::string bucket);
 
 io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key);
 // The body goes to sink; returns what the response's headers say of the object. A non-empty if_match
-// makes the server refuse (412 PreconditionFailed) when the object's ETag is no longer that one.
+// makes the server refuse (412 PreconditionFailed) when the object's ETag is no longer that one. retry:
+// the attempts this request is one of (see S3Request::retry).
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match = {});
+                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match = {},
+                                RetryPolicy* retry = nullptr);
+// The Range header's value for range: "bytes=0-99".
+std::string range_header(const ByteRange& range);
 // One PutObject carrying options.checksum; returns the ETag.
 io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
                                  std::span<const std::byte> body, PutOptions options);

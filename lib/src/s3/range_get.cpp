@@ -13,6 +13,7 @@
 #include "http/connection.hpp"
 #include "io/buffer_pool.hpp"
 #include "raws3/error.hpp"
+#include "s3/attempt_trace.hpp"
 #include "s3/executor.hpp"
 #include "s3/file_body.hpp"
 #include "s3/memory_limit.hpp"
@@ -304,40 +305,38 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   // GETs [offset, end) (the first request: end unset), retrying a broken transfer from the byte it reached.
+  // Its attempts are one RetryPolicy's, those the executor makes included.
   io::Task<HeadResult> fetch(LoopContext& context, const io::BufferPool::Lease* buffer, std::uint64_t offset,
                              std::optional<std::uint64_t> end) {
     PartSink sink(*this, context.loop(), buffer, offset, end);
     std::optional<ByteRange> range = ByteRange{offset, end ? *end - offset : first_length_};
-    const Endpoint& endpoint = context.endpoint();
-    int spent = 0;  // what this part's retries took from the retry budget, returned when it lands
-    for (unsigned attempt = 1;; ++attempt) {
-      bool unranged = false;
+    RetryPolicy retry(context.endpoint());
+    auto describe = [&] {
+      return describe_request("GET", bucket_, key_, {}, range ? range_header(*range) : std::string());
+    };
+    for (;;) {
       try {
         // The call and the await apart: GCC 12 mishandles temporaries (the strings' copies) that live
         // across a suspension inside one co_await expression.
-        io::Task<HeadResult> request = get_object(context, bucket_, key_, range, sink, etag_);
+        io::Task<HeadResult> request = get_object(context, bucket_, key_, range, sink, etag_, &retry);
         HeadResult head = co_await std::move(request);
-        if (spent > 0) endpoint.retry_budget.refund(spent);
         co_return head;
       } catch (const S3Error& e) {
         // 412: If-Match failed. 416 once the size is known: the object is now shorter than it was.
         const bool size_known = sink.missing().has_value();
         if (e.http_status() == 412 || (e.http_status() == 416 && size_known)) throw changed();
-        // An empty object has no byte 0: some servers answer the first range with 416. Ask for it whole.
-        unranged = e.http_status() == 416 && range;
-        if (!unranged) throw;
-      } catch (const http::MalformedResponse&) {
-        throw;  // not HTTP: asking again would bring the same
-      } catch (const NetworkError&) {
-        check_cancelled(context);
-        if (attempt >= endpoint.max_attempts || !endpoint.retry_budget.spend(RetryBudget::kRetryCost)) throw;
-        spent += RetryBudget::kRetryCost;
-      }
-      if (unranged) {
+        if (e.http_status() != 416 || !range) throw retry.exhausted(e);
+        // An empty object has no byte 0: some servers answer the first range with 416. Ask for it whole:
+        // not a retry, since nothing failed.
         range.reset();
         continue;
+      } catch (const http::MalformedResponse& e) {
+        throw retry.exhausted(e);  // not HTTP: asking again would bring the same
+      } catch (const NetworkError& e) {
+        check_cancelled(context);
+        if (!retry.retry(e, describe)) throw retry.exhausted(e);
       }
-      co_await context.loop().sleep(backoff(attempt));
+      co_await context.loop().sleep(retry.pause());
       check_cancelled(context);
       if (std::optional<ByteRange> missing = sink.missing()) range = missing;
     }
