@@ -12,6 +12,7 @@
 #include "auth/credential_chain.hpp"
 #include "auth/credential_process.hpp"
 #include "auth/profile_file.hpp"
+#include "auth/http_transport.hpp"
 #include "raws3/error.hpp"
 
 using namespace raws3;
@@ -29,6 +30,8 @@ class TempHome {
     path_ = pattern;
     std::filesystem::create_directory(path_ / ".aws");
     env_["HOME"] = path_.string();
+    // The chain's last resort is the instance metadata service: no test reaches the real one.
+    env_["AWS_EC2_METADATA_DISABLED"] = "true";
   }
   TempHome(const TempHome&) = delete;
   TempHome& operator=(const TempHome&) = delete;
@@ -44,6 +47,7 @@ class TempHome {
   std::string path(const std::string& relative) const { return (path_ / relative).string(); }
 
   void set(const std::string& name, const std::string& value) { env_[name] = value; }
+  void unset(const std::string& name) { env_.erase(name); }
   EnvLookup env() const {
     return [vars = env_](std::string_view name) -> std::optional<std::string> {
       const auto it = vars.find(std::string(name));
@@ -68,6 +72,43 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 const auto kNow = std::chrono::sys_days{std::chrono::year{2025} / 6 / 1} + std::chrono::hours(12);
+
+// The chain's providers, fetched: none of these tests may reach the network.
+class NoNetwork final : public HttpTransport {
+ public:
+  HttpAnswer send(const HttpCall& call) override {
+    FAIL("unexpected request: " << call.method << " " << call.url);
+    return {};
+  }
+};
+
+struct Fetched {
+  Credentials credentials;
+  std::string source;
+};
+
+Fetched credentials_of(const ResolveRequest& request, const EnvLookup& env) {
+  const auto provider = resolve_credentials(request, env);
+  REQUIRE(provider);
+  NoNetwork network;
+  return {provider->fetch(network), provider->source()};
+}
+
+struct Settings {
+  Credentials credentials;
+  std::string credentials_source;
+  std::string region;
+  std::string endpoint_url;
+  std::string profile;
+};
+
+Settings settings_of(const ResolveRequest& request, const EnvLookup& env) {
+  ResolvedSettings resolved = resolve_settings(request, env);
+  REQUIRE(resolved.credentials);
+  NoNetwork network;
+  return {resolved.credentials->fetch(network), resolved.credentials->source(), resolved.location.region,
+          resolved.location.endpoint_url, resolved.location.profile};
+}
 
 }  // namespace
 
@@ -152,12 +193,13 @@ TEST_CASE("profile file: malformed lines name the file and the line", "[credenti
 
 TEST_CASE("profile file: a missing file is skipped, a directory is an error", "[credentials]") {
   TempHome home;
-  CHECK_FALSE(load_profile_file(home.path("nope")).has_value());
-  CHECK_FALSE(load_profile_file(home.path("nope/deeper")).has_value());
-  CHECK_THAT(error_of([&] { load_profile_file(home.path(".aws")); }), Contains("cannot read"));
+  CHECK_FALSE(load_profile_file(home.path("nope")).content.has_value());
+  CHECK(load_profile_file(home.path("nope")).unreadable.empty());
+  CHECK_FALSE(load_profile_file(home.path("nope/deeper")).content.has_value());
+  CHECK_THAT(load_profile_file(home.path(".aws")).unreadable, Equals("cannot read " + home.path(".aws") + ": Is a directory"));
   const auto loaded = load_profile_file(home.config("[default]\nregion = x\n"));
-  REQUIRE(loaded.has_value());
-  CHECK(loaded->sections.at("default").values.at("region") == "x");
+  REQUIRE(loaded.content.has_value());
+  CHECK(loaded.content->sections.at("default").values.at("region") == "x");
 }
 
 // --- credential_process output -----------------------------------------------------------------------------
@@ -263,7 +305,7 @@ TEST_CASE("chain: default profile from the credentials file, region from the con
       "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\naws_session_token = "
       "FILETOKEN\n");
   home.config("[default]\nregion = eu-central-1\n");
-  const auto settings = resolve_settings({}, home.env());
+  const auto settings = settings_of({}, home.env());
   CHECK(settings.credentials.access_key_id == "FILEKEY");
   CHECK(settings.credentials.secret_access_key == "FILESECRET");
   CHECK(settings.credentials.session_token == "FILETOKEN");
@@ -286,13 +328,13 @@ TEST_CASE("chain: named profiles are [profile x] in config and [x] in credential
 
   ResolveRequest request;
   request.profile = "prod";
-  auto settings = resolve_settings(request, home.env());
+  auto settings = settings_of(request, home.env());
   CHECK(settings.credentials.access_key_id == "PRODKEY");
   CHECK(settings.region == "ap-south-1");
   CHECK(settings.profile == "prod");
 
   request.profile = "onlyconfig";
-  settings = resolve_settings(request, home.env());
+  settings = settings_of(request, home.env());
   CHECK(settings.credentials.access_key_id == "CFGKEY");
   CHECK(settings.credentials_source == config_path + " [profile onlyconfig]");
   CHECK(settings.region == "us-east-1");
@@ -311,10 +353,10 @@ TEST_CASE("chain: AWS_PROFILE, and --profile over AWS_PROFILE", "[credentials]")
       "[a]\naws_access_key_id = AKEY\naws_secret_access_key = S\n"
       "[b]\naws_access_key_id = BKEY\naws_secret_access_key = S\n");
   home.set("AWS_PROFILE", "a");
-  CHECK(resolve_credentials({}, home.env()).credentials.access_key_id == "AKEY");
+  CHECK(credentials_of({}, home.env()).credentials.access_key_id == "AKEY");
   ResolveRequest request;
   request.profile = "b";
-  CHECK(resolve_credentials(request, home.env()).credentials.access_key_id == "BKEY");
+  CHECK(credentials_of(request, home.env()).credentials.access_key_id == "BKEY");
 }
 
 TEST_CASE("chain: a profile asked for by name must exist", "[credentials]") {
@@ -322,7 +364,7 @@ TEST_CASE("chain: a profile asked for by name must exist", "[credentials]") {
   const auto credentials_path =
       home.credentials("[default]\naws_access_key_id = K\naws_secret_access_key = S\n");
   home.set("AWS_PROFILE", "missing");
-  CHECK_THAT(error_of([&] { resolve_settings({}, home.env()); }),
+  CHECK_THAT(error_of([&] { settings_of({}, home.env()); }),
              Equals("profile \"missing\" not found: looked in " + credentials_path +
                     " [missing] (no such section), " + home.path(".aws/config") +
                     " [profile missing] (file not found)"));
@@ -334,30 +376,30 @@ TEST_CASE("chain: environment over files, explicit over environment", "[credenti
   home.set("AWS_ACCESS_KEY_ID", "ENVKEY");
   home.set("AWS_SECRET_ACCESS_KEY", "ENVSECRET");
   home.set("AWS_SESSION_TOKEN", "ENVTOKEN");
-  auto resolved = resolve_credentials({}, home.env());
+  auto resolved = credentials_of({}, home.env());
   CHECK(resolved.credentials.access_key_id == "ENVKEY");
   CHECK(resolved.credentials.session_token == "ENVTOKEN");
   CHECK(resolved.source == "environment");
 
   ResolveRequest request;
   request.explicit_credentials = Credentials{"EXPKEY", "EXPSECRET", "", std::nullopt};
-  resolved = resolve_credentials(request, home.env());
+  resolved = credentials_of(request, home.env());
   CHECK(resolved.credentials.access_key_id == "EXPKEY");
   CHECK(resolved.credentials.session_token.empty());
   CHECK(resolved.source == "explicit options");
 
   request.explicit_credentials = Credentials{"EXPKEY", "", "", std::nullopt};
-  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+  CHECK_THAT(error_of([&] { credentials_of(request, home.env()); }),
              Contains("explicit credentials need both"));
 
   SECTION("--profile passes over the environment's keys, as aws --profile does") {
     ResolveRequest by_name;
     by_name.profile = "default";
-    CHECK(resolve_credentials(by_name, home.env()).credentials.access_key_id == "FILEKEY");
+    CHECK(credentials_of(by_name, home.env()).credentials.access_key_id == "FILEKEY");
   }
   SECTION("an access key without a secret in the environment") {
     home.set("AWS_SECRET_ACCESS_KEY", "");
-    CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }),
+    CHECK_THAT(error_of([&] { credentials_of({}, home.env()); }),
                Equals("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
   }
 }
@@ -367,7 +409,7 @@ TEST_CASE("chain: aws_access_key_id without aws_secret_access_key names file and
   const auto credentials_path = home.credentials("[dev]\naws_access_key_id = K\n");
   ResolveRequest request;
   request.profile = "dev";
-  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+  CHECK_THAT(error_of([&] { credentials_of(request, home.env()); }),
              Equals(credentials_path + " [dev]: aws_access_key_id without aws_secret_access_key"));
 }
 
@@ -386,7 +428,7 @@ TEST_CASE("chain: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", "[credential
   home.write("other-config", "[default]\nregion = sa-east-1\n");
   home.set("AWS_SHARED_CREDENTIALS_FILE", other_credentials);
   home.set("AWS_CONFIG_FILE", "~/other-config");
-  const auto settings = resolve_settings({}, home.env());
+  const auto settings = settings_of({}, home.env());
   CHECK(settings.credentials.access_key_id == "OTHERKEY");
   CHECK(settings.region == "sa-east-1");
 }
@@ -448,18 +490,18 @@ TEST_CASE("chain: credential_process from the profile", "[credentials]") {
       home.config("[profile tool]\ncredential_process = cat " + json + "  # the helper\n");
   ResolveRequest request;
   request.profile = "tool";
-  const auto resolved = resolve_credentials(request, home.env());
+  const auto resolved = credentials_of(request, home.env());
   CHECK(resolved.credentials.access_key_id == "PROCKEY");
   CHECK(resolved.credentials.expiration.has_value());
   CHECK(resolved.source == config_path + " [profile tool] (credential_process)");
 
   SECTION("static keys come first") {
     home.credentials("[tool]\naws_access_key_id = STATIC\naws_secret_access_key = S\n");
-    CHECK(resolve_credentials(request, home.env()).credentials.access_key_id == "STATIC");
+    CHECK(credentials_of(request, home.env()).credentials.access_key_id == "STATIC");
   }
   SECTION("a failing process is an error, not a fall-through") {
     home.config("[profile tool]\ncredential_process = exit 7\n");
-    CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+    CHECK_THAT(error_of([&] { credentials_of(request, home.env()); }),
                Equals("credential_process \"exit 7\" exited with status 7"));
   }
 }
@@ -468,11 +510,13 @@ TEST_CASE("chain: no credentials names every place looked in", "[credentials]") 
   TempHome home;
   const auto credentials_path = home.path(".aws/credentials");
   const auto config_path = home.config("[default]\nregion = eu-west-3\n");
-  CHECK_THAT(error_of([&] { resolve_settings({}, home.env()); }),
+  CHECK_THAT(error_of([&] { settings_of({}, home.env()); }),
              Equals("no AWS credentials found: looked in explicit options, environment "
-                    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), " +
+                    "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), " +
                     credentials_path + " [default] (file not found), " + config_path +
-                    " [default] (no aws_access_key_id or credential_process)"));
+                    " [default] (no aws_access_key_id, role_arn or credential_process), container credentials "
+                    "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_CREDENTIALS_FULL_URI), instance "
+                    "metadata (disabled by AWS_EC2_METADATA_DISABLED)"));
   // Without credentials the region is still there for the caller to report.
   CHECK(resolve_region_and_endpoint({}, home.env()).region == "eu-west-3");
 
@@ -480,8 +524,10 @@ TEST_CASE("chain: no credentials names every place looked in", "[credentials]") 
   ResolveRequest request;
   request.profile = "dev";
   home.config("[profile dev]\nregion = eu-west-3\n");
-  CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+  CHECK_THAT(error_of([&] { credentials_of(request, home.env()); }),
              Equals("no AWS credentials found: looked in explicit options, " + credentials_path +
                     " [dev] (no such section), " + config_path +
-                    " [profile dev] (no aws_access_key_id or credential_process)"));
+                    " [profile dev] (no aws_access_key_id, role_arn or credential_process), container credentials "
+                    "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_CREDENTIALS_FULL_URI), instance "
+                    "metadata (disabled by AWS_EC2_METADATA_DISABLED)"));
 }

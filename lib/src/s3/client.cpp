@@ -110,7 +110,8 @@ std::string Client::presign(const std::string& bucket, const std::string& key, s
   params.region = ep.region;
   params.payload_hash = std::string(auth::kUnsignedPayload);
   auth::Signer signer;
-  signer.presign(request, ep.credentials, params, std::chrono::system_clock::now(), expires);
+  if (!ep.credentials) throw ConfigError("presign needs credentials, and this client is anonymous (unsigned requests)");
+  signer.presign(request, *ep.credentials->current_blocking(), params, std::chrono::system_clock::now(), expires);
   return ep.url.scheme + "://" + target.host_header + target.path + "?" + s3::encode_query(request.query);
 }
 
