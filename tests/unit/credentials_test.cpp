@@ -13,12 +13,14 @@
 #include "auth/credential_process.hpp"
 #include "auth/profile_file.hpp"
 #include "auth/http_transport.hpp"
+#include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
 
 using namespace raws3;
 using namespace raws3::auth;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
 
 namespace {
 
@@ -64,10 +66,10 @@ class TempHome {
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const ConfigError& e) {
+  } catch (const Error& e) {
     return e.what();
   }
-  FAIL("no raws3::ConfigError");
+  FAIL("no raws3::Error");
   return {};
 }
 
@@ -530,4 +532,347 @@ TEST_CASE("chain: no credentials names every place looked in", "[credentials]") 
                     " [profile dev] (no aws_access_key_id, role_arn or credential_process), container credentials "
                     "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_CREDENTIALS_FULL_URI), instance "
                     "metadata (disabled by AWS_EC2_METADATA_DISABLED)"));
+}
+
+// --- The chain's order, and what it never reads -----------------------------------------------------------
+
+namespace {
+
+// Answers the network providers' calls from a script, keeping them.
+class ScriptedNetwork final : public HttpTransport {
+ public:
+  explicit ScriptedNetwork(std::function<HttpAnswer(const HttpCall&)> answer) : answer_(std::move(answer)) {}
+  HttpAnswer send(const HttpCall& call) override {
+    calls.push_back(call);
+    return answer_(call);
+  }
+  std::vector<HttpCall> calls;
+
+ private:
+  std::function<HttpAnswer(const HttpCall&)> answer_;
+};
+
+std::string header_of(const HttpCall& call, std::string_view name) {
+  for (const Header& h : call.headers)
+    if (h.name == name) return h.value;
+  return {};
+}
+
+std::string iso_in(std::chrono::seconds from_now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + from_now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// STS's answer to AssumeRole or AssumeRoleWithWebIdentity: key names the credentials.
+HttpAnswer sts_answer(const std::string& action, const std::string& key) {
+  return {200, "<" + action + "Response><" + action + "Result><Credentials><AccessKeyId>" + key +
+                   "</AccessKeyId><SecretAccessKey>" + key + "-SECRET</SecretAccessKey><SessionToken>" + key +
+                   "-TOKEN</SessionToken><Expiration>" + iso_in(std::chrono::hours(1)) +
+                   "</Expiration></Credentials></" + action + "Result></" + action + "Response>"};
+}
+
+std::string form_value(const std::string& body, const std::string& name) {
+  const auto at = body.find(name + "=");
+  if (at == std::string::npos) return {};
+  const auto start = at + name.size() + 1;
+  return uri_decode(body.substr(start, body.find('&', start) - start));
+}
+
+// A network where STS assumes any role: the key it hands out is the role's name, upper-cased.
+ScriptedNetwork sts_network() {
+  return ScriptedNetwork([](const HttpCall& call) {
+    const std::string action = form_value(call.body, "Action");
+    std::string role = form_value(call.body, "RoleArn");
+    role = role.substr(role.rfind('/') + 1);
+    for (char& c : role) c = char(std::toupper(static_cast<unsigned char>(c)));
+    return sts_answer(action, role);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("chain order: each provider wins over every later one, which is never read", "[credentials]") {
+  TempHome home;
+  const auto document = [](const std::string& key) {
+    return R"({"AccessKeyId":")" + key + R"(","SecretAccessKey":"S","Token":"T","Expiration":")" +
+           iso_in(std::chrono::hours(1)) + "\"}";
+  };
+  ScriptedNetwork network([&](const HttpCall& call) -> HttpAnswer {
+    if (call.url.starts_with("http://127.0.0.1:1/container")) return {200, document("CONTAINERKEY")};
+    if (call.method == "PUT") return {200, "T"};
+    if (call.url.ends_with("/security-credentials/")) return {200, "role"};
+    if (call.url.starts_with("http://127.0.0.1:2/")) return {200, document("IMDSKEY")};
+    const std::string action = form_value(call.body, "Action");
+    return sts_answer(action, action == "AssumeRole" ? "ASSUMEDKEY" : "WEBKEY");
+  });
+  const auto winner = [&](const ResolveRequest& request = {}) {
+    network.calls.clear();
+    const auto provider = resolve_credentials(request, home.env());
+    return provider->fetch(network).access_key_id;
+  };
+  home.unset("AWS_EC2_METADATA_DISABLED");
+  home.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:2/");
+  home.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:3");
+  CHECK(winner() == "IMDSKEY");
+  CHECK(network.calls.size() == 3);
+  home.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/container");
+  CHECK(winner() == "CONTAINERKEY");
+  CHECK(network.calls.size() == 1);  // no instance metadata
+  home.config("[default]\naws_access_key_id = CONFIGKEY\naws_secret_access_key = S\n");
+  CHECK(winner() == "CONFIGKEY");
+  CHECK(network.calls.empty());
+  const auto json = home.write("p.json", R"({"Version":1,"AccessKeyId":"PROCESSKEY","SecretAccessKey":"S"})");
+  home.config("[default]\naws_access_key_id = CONFIGKEY\naws_secret_access_key = S\ncredential_process = cat " + json + "\n");
+  CHECK(winner() == "PROCESSKEY");
+  home.credentials("[default]\naws_access_key_id = CREDENTIALSKEY\naws_secret_access_key = S\n");
+  CHECK(winner() == "CREDENTIALSKEY");
+  home.set("AWS_WEB_IDENTITY_TOKEN_FILE", home.write("token", "web-token"));
+  home.set("AWS_ROLE_ARN", "arn:aws:iam::1:role/web");
+  CHECK(winner() == "WEBKEY");
+  REQUIRE(network.calls.size() == 1);
+  CHECK(form_value(network.calls[0].body, "WebIdentityToken") == "web-token");
+  CHECK(header_of(network.calls[0], "Authorization").empty());
+  home.credentials("[default]\naws_access_key_id = CREDENTIALSKEY\naws_secret_access_key = S\n"
+                   "role_arn = arn:aws:iam::1:role/assumed\nsource_profile = default\n");
+  CHECK(winner() == "ASSUMEDKEY");
+  REQUIRE(network.calls.size() == 1);
+  CHECK(form_value(network.calls[0].body, "RoleArn") == "arn:aws:iam::1:role/assumed");
+  // Its own static keys are the source: a profile may name itself.
+  CHECK_THAT(header_of(network.calls[0], "Authorization"), Contains("Credential=CREDENTIALSKEY/"));
+  home.set("AWS_ACCESS_KEY_ID", "ENVKEY");
+  home.set("AWS_SECRET_ACCESS_KEY", "S");
+  CHECK(winner() == "ENVKEY");
+  ResolveRequest request;
+  request.explicit_credentials = Credentials{"EXPLICITKEY", "S", "", std::nullopt};
+  CHECK(winner(request) == "EXPLICITKEY");
+}
+
+TEST_CASE("chain: with keys in the environment no shared file is read", "[credentials]") {
+  TempHome home;
+  // Directories where the files should be: reading either would fail ("Is a directory").
+  std::filesystem::create_directory(home.path("cfg-dir"));
+  home.set("AWS_CONFIG_FILE", home.path("cfg-dir"));
+  home.set("AWS_SHARED_CREDENTIALS_FILE", home.path("cfg-dir"));
+  home.set("AWS_ACCESS_KEY_ID", "ENVKEY");
+  home.set("AWS_SECRET_ACCESS_KEY", "S");
+  home.set("AWS_REGION", "eu-west-2");
+  ResolveRequest request;
+  request.endpoint_url = "http://127.0.0.1:9000";
+  auto settings = settings_of(request, home.env());
+  CHECK(settings.credentials.access_key_id == "ENVKEY");
+  CHECK(settings.region == "eu-west-2");
+  // The endpoint lookup skips an unreadable file, as awscli does.
+  CHECK(settings_of({}, home.env()).endpoint_url.empty());
+
+  SECTION("a lookup that needs the file says which and why") {
+    home.unset("AWS_REGION");
+    CHECK_THAT(error_of([&] { settings_of(request, home.env()); }),
+               Equals("cannot read " + home.path("cfg-dir") + ": Is a directory"));
+    home.set("AWS_REGION", "eu-west-2");
+    home.unset("AWS_ACCESS_KEY_ID");
+    CHECK_THAT(error_of([&] { settings_of(request, home.env()); }),
+               Equals("cannot read " + home.path("cfg-dir") + ": Is a directory"));
+  }
+  SECTION("even a broken file is not read") {
+    home.set("AWS_CONFIG_FILE", home.config("[default\n"));
+    CHECK(settings_of(request, home.env()).credentials.access_key_id == "ENVKEY");
+  }
+}
+
+TEST_CASE("chain: AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN and AWS_CREDENTIAL_EXPIRATION", "[credentials]") {
+  TempHome home;
+  home.set("AWS_ACCESS_KEY_ID", "K");
+  home.set("AWS_SECRET_ACCESS_KEY", "S");
+  home.set("AWS_SECURITY_TOKEN", "OLD-NAME");
+  CHECK(credentials_of({}, home.env()).credentials.session_token == "OLD-NAME");
+  home.set("AWS_CREDENTIAL_EXPIRATION", "2999-01-01T00:00:00Z");
+  CHECK(credentials_of({}, home.env()).credentials.expiration == std::chrono::system_clock::time_point::max());
+  home.set("AWS_CREDENTIAL_EXPIRATION", "soon");
+  CHECK_THAT(error_of([&] { credentials_of({}, home.env()); }),
+             Equals("AWS_CREDENTIAL_EXPIRATION: \"soon\" is not an ISO 8601 time"));
+}
+
+TEST_CASE("chain: assume-role profiles", "[credentials]") {
+  TempHome home;
+  home.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5000");
+  ResolveRequest request;
+  request.profile = "target";
+  const auto fetch = [&](ScriptedNetwork& network) {
+    const auto provider = resolve_credentials(request, home.env());
+    return provider->fetch(network);
+  };
+
+  SECTION("source_profile with static keys; role_session_name, external_id, duration_seconds") {
+    const auto config = home.config(
+        "[profile target]\nrole_arn = arn:aws:iam::1:role/target\nsource_profile = base\n"
+        "role_session_name = nightly\nexternal_id = EXT\nduration_seconds = 1800\nregion = eu-west-1\n");
+    home.credentials("[base]\naws_access_key_id = BASEKEY\naws_secret_access_key = BASESECRET\n");
+    ScriptedNetwork network = sts_network();
+    const Credentials credentials = fetch(network);
+    CHECK(credentials.access_key_id == "TARGET");
+    CHECK(credentials.session_token == "TARGET-TOKEN");
+    CHECK(credentials.expiration.has_value());
+    REQUIRE(network.calls.size() == 1);
+    const HttpCall& call = network.calls[0];
+    CHECK(call.url == "http://127.0.0.1:5000");
+    CHECK(form_value(call.body, "Action") == "AssumeRole");
+    CHECK(form_value(call.body, "RoleSessionName") == "nightly");
+    CHECK(form_value(call.body, "ExternalId") == "EXT");
+    CHECK(form_value(call.body, "DurationSeconds") == "1800");
+    // Signed with the source profile's keys, for STS in the profile's region.
+    CHECK_THAT(header_of(call, "Authorization"), Contains("Credential=BASEKEY/") && Contains("/eu-west-1/sts/aws4_request"));
+    CHECK(resolve_credentials(request, home.env())->source() ==
+          "AssumeRole arn:aws:iam::1:role/target (" + config + " [profile target], STS http://127.0.0.1:5000)");
+  }
+  SECTION("a chain of roles: each assumed with the one before") {
+    home.config(
+        "[profile target]\nrole_arn = arn:aws:iam::1:role/target\nsource_profile = middle\n"
+        "[profile middle]\nrole_arn = arn:aws:iam::1:role/middle\nsource_profile = base\n"
+        "[profile base]\naws_access_key_id = BASEKEY\naws_secret_access_key = S\n");
+    ScriptedNetwork network = sts_network();
+    CHECK(fetch(network).access_key_id == "TARGET");
+    REQUIRE(network.calls.size() == 2);
+    CHECK(form_value(network.calls[0].body, "RoleArn") == "arn:aws:iam::1:role/middle");
+    CHECK_THAT(header_of(network.calls[0], "Authorization"), Contains("Credential=BASEKEY/"));
+    CHECK(form_value(network.calls[1].body, "RoleArn") == "arn:aws:iam::1:role/target");
+    CHECK_THAT(header_of(network.calls[1], "Authorization"), Contains("Credential=MIDDLE/"));
+    CHECK(header_of(network.calls[1], "x-amz-security-token") == "MIDDLE-TOKEN");
+  }
+  SECTION("a source profile with credential_process or web identity") {
+    const auto json = home.write("p.json", R"({"Version":1,"AccessKeyId":"PROCKEY","SecretAccessKey":"S"})");
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\nsource_profile = tool\n"
+                "[profile tool]\ncredential_process = cat " + json + "\n");
+    ScriptedNetwork network = sts_network();
+    CHECK(fetch(network).access_key_id == "TARGET");
+    CHECK_THAT(header_of(network.calls[0], "Authorization"), Contains("Credential=PROCKEY/"));
+  }
+  SECTION("credential_source = Environment, EcsContainer, Ec2InstanceMetadata") {
+    home.set("AWS_ACCESS_KEY_ID", "ENVKEY");
+    home.set("AWS_SECRET_ACCESS_KEY", "S");
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\ncredential_source = environment\n");
+    ScriptedNetwork network = sts_network();
+    // --profile passes over the environment's keys as a provider, not as a credential_source.
+    CHECK(fetch(network).access_key_id == "TARGET");
+    CHECK_THAT(header_of(network.calls[0], "Authorization"), Contains("Credential=ENVKEY/"));
+
+    const std::string container_json = R"({"AccessKeyId":"ECSKEY","SecretAccessKey":"S","Token":"T","Expiration":")" +
+                                       iso_in(std::chrono::hours(1)) + "\"}";
+    ScriptedNetwork ecs([&](const HttpCall& call) -> HttpAnswer {
+      if (call.url == "http://127.0.0.1:1/c") return {200, container_json};
+      return sts_answer("AssumeRole", "FROMECS");
+    });
+    home.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c");
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\ncredential_source = EcsContainer\n");
+    CHECK(fetch(ecs).access_key_id == "FROMECS");
+    REQUIRE(ecs.calls.size() == 2);
+    CHECK_THAT(header_of(ecs.calls[1], "Authorization"), Contains("Credential=ECSKEY/"));
+
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\ncredential_source = Ec2InstanceMetadata\n");
+    CHECK_THAT(error_of([&] { resolve_credentials(request, home.env()); }),
+               Contains("credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true"));
+    home.unset("AWS_EC2_METADATA_DISABLED");
+    home.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:2");
+    CHECK_THAT(resolve_credentials(request, home.env())->source(), StartsWith("AssumeRole arn:aws:iam::1:role/target"));
+  }
+  SECTION("the STS endpoint: the profile's services section, else the regional one") {
+    home.unset("AWS_ENDPOINT_URL_STS");
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\nsource_profile = base\nservices = local\n"
+                "[profile base]\naws_access_key_id = B\naws_secret_access_key = S\n"
+                "[services local]\nsts =\n  endpoint_url = http://127.0.0.1:7000\n");
+    CHECK_THAT(resolve_credentials(request, home.env())->source(), Contains("STS http://127.0.0.1:7000"));
+    home.config("[profile target]\nrole_arn = arn:aws:iam::1:role/target\nsource_profile = base\nregion = ap-south-1\n"
+                "[profile base]\naws_access_key_id = B\naws_secret_access_key = S\n");
+    CHECK_THAT(resolve_credentials(request, home.env())->source(), Contains("STS https://sts.ap-south-1.amazonaws.com"));
+  }
+  SECTION("profiles that cannot work") {
+    const auto config_path = home.path(".aws/config");
+    const auto error = [&](const std::string& text) {
+      home.config(text + "[profile base]\naws_access_key_id = B\naws_secret_access_key = S\n");
+      return error_of([&] { resolve_credentials(request, home.env()); });
+    };
+    CHECK_THAT(error("[profile target]\nrole_arn = r\n"),
+               Equals(config_path + " [profile target]: role_arn needs source_profile or credential_source to assume it with"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = base\ncredential_source = Environment\n"),
+               Contains("both source_profile and credential_source are set"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = nowhere\n"),
+               StartsWith(config_path + " [profile target]: source_profile \"nowhere\" does not exist"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = a\n[profile a]\nrole_arn = r\nsource_profile = target\n"),
+               Contains("the source_profile chain loops: target -> a -> target"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = target\n"), Contains("loops"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = empty\n[profile empty]\nregion = x\n"),
+               Contains("source_profile \"empty\" has no credentials"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = base\nduration_seconds = an hour\n"),
+               Contains("duration_seconds = an hour is not a number of seconds"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\nsource_profile = base\nmfa_serial = arn:mfa\n"),
+               Contains("mfa_serial is not supported"));
+    CHECK_THAT(error("[profile target]\nrole_arn = r\ncredential_source = Moon\n"),
+               Contains("credential_source = Moon is not one of Environment, Ec2InstanceMetadata, EcsContainer"));
+  }
+}
+
+TEST_CASE("chain: web identity, from the environment or the profile", "[credentials]") {
+  TempHome home;
+  home.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5000");
+  const auto token = home.write("token", "jwt");
+  ScriptedNetwork network = sts_network();
+  SECTION("environment, with a session name") {
+    home.set("AWS_WEB_IDENTITY_TOKEN_FILE", token);
+    home.set("AWS_ROLE_ARN", "arn:aws:iam::1:role/pod");
+    home.set("AWS_ROLE_SESSION_NAME", "pod-1");
+    const auto provider = resolve_credentials({}, home.env());
+    CHECK(provider->fetch(network).access_key_id == "POD");
+    CHECK(form_value(network.calls[0].body, "RoleSessionName") == "pod-1");
+    CHECK(provider->source() ==
+          "AssumeRoleWithWebIdentity arn:aws:iam::1:role/pod (AWS_WEB_IDENTITY_TOKEN_FILE, STS http://127.0.0.1:5000)");
+    // --profile passes over the environment's web identity too.
+    ResolveRequest request;
+    request.profile = "default";
+    home.credentials("[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = S\n");
+    CHECK(credentials_of(request, home.env()).credentials.access_key_id == "FILEKEY");
+  }
+  SECTION("the profile's keys") {
+    home.config("[default]\nweb_identity_token_file = " + token + "\nrole_arn = arn:aws:iam::1:role/fromprofile\n");
+    CHECK(resolve_credentials({}, home.env())->fetch(network).access_key_id == "FROMPROFILE");
+  }
+  SECTION("a token without a role") {
+    home.set("AWS_WEB_IDENTITY_TOKEN_FILE", token);
+    CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }),
+               Equals("AWS_WEB_IDENTITY_TOKEN_FILE: a web identity token file without a role to assume (role_arn, AWS_ROLE_ARN)"));
+  }
+}
+
+TEST_CASE("chain: anonymous looks for no credentials", "[credentials]") {
+  TempHome home;
+  std::filesystem::create_directory(home.path("cfg-dir"));
+  home.set("AWS_SHARED_CREDENTIALS_FILE", home.path("cfg-dir"));
+  ResolveRequest request;
+  request.anonymous = true;
+  request.region = "us-west-2";
+  request.endpoint_url = "http://127.0.0.1:1";
+  const ResolvedSettings settings = resolve_settings(request, home.env());
+  CHECK_FALSE(settings.credentials);
+  CHECK(settings.location.region == "us-west-2");
+}
+
+TEST_CASE("chain: instance metadata settings from the environment and the profile", "[credentials]") {
+  TempHome home;
+  home.unset("AWS_EC2_METADATA_DISABLED");
+  home.config("[default]\nec2_metadata_service_endpoint_mode = IPv6\nmetadata_service_num_attempts = 3\n");
+  home.set("AWS_METADATA_SERVICE_TIMEOUT", "0.25");
+  ScriptedNetwork network([](const HttpCall&) -> HttpAnswer { throw NetworkError("unreachable"); });
+  const auto provider = resolve_credentials({}, home.env());
+  CHECK(provider->source() == "instance metadata (http://[fd00:ec2::254]/)");
+  CHECK_THAT(error_of([&] { provider->fetch(network); }), StartsWith("no AWS credentials found: looked in "));
+  CHECK(network.calls.size() == 6);  // three PUTs, three IMDSv1 GETs
+  CHECK(network.calls[0].timeout == std::chrono::milliseconds(250));
+  home.set("AWS_EC2_METADATA_DISABLED", "TRUE");
+  CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }), Contains("disabled by AWS_EC2_METADATA_DISABLED"));
+  home.unset("AWS_EC2_METADATA_DISABLED");
+  home.set("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "none");
+  CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }),
+             Equals("AWS_METADATA_SERVICE_NUM_ATTEMPTS: \"none\" is not a number of attempts"));
 }
