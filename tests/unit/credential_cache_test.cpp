@@ -22,6 +22,8 @@ using Catch::Matchers::Equals;
 
 namespace {
 
+using Clock = CredentialCache::Clock;
+
 // A clock the test moves.
 struct FakeClock {
   std::atomic<Clock::rep> ticks{Clock::now().time_since_epoch().count()};

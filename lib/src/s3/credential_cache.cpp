@@ -13,6 +13,7 @@ namespace raws3::s3 {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = CredentialCache::Clock;
 
 std::string format_time(Clock::time_point at) {
   const std::time_t seconds = Clock::to_time_t(at);
@@ -48,7 +49,7 @@ struct Entry {
 
 }  // namespace
 
-RefreshWindows RefreshWindows::for_lifetime(Clock::duration lifetime) {
+RefreshWindows RefreshWindows::for_lifetime(Duration lifetime) {
   lifetime = std::max(lifetime, Clock::duration::zero());
   return {std::min<Clock::duration>(15min, lifetime / 2), std::min<Clock::duration>(1min, lifetime / 10),
           std::min<Clock::duration>(1min, lifetime / 20)};
@@ -195,8 +196,6 @@ CredentialCache::CredentialCache(std::unique_ptr<auth::CredentialProvider> provi
     : state_(std::make_shared<State>(std::move(provider), std::move(transport), std::move(now))) {}
 
 CredentialCache::~CredentialCache() { shutdown(); }
-
-const std::string& CredentialCache::source() const noexcept { return state_->provider->source(); }
 
 CredentialCache::Snapshot CredentialCache::current_blocking() {
   std::unique_lock lock(state_->mutex);

@@ -28,19 +28,19 @@
 
 namespace raws3::s3 {
 
-using Clock = std::chrono::system_clock;
-
 struct RefreshWindows {
-  Clock::duration advisory;  // refresh in the background once this little is left
-  Clock::duration expiry;    // expired, for us, once this little is left
-  Clock::duration retry;     // between background attempts that brought nothing
-  static RefreshWindows for_lifetime(Clock::duration lifetime);
+  using Duration = std::chrono::system_clock::duration;
+  Duration advisory;  // refresh in the background once this little is left
+  Duration expiry;    // expired, for us, once this little is left
+  Duration retry;     // between background attempts that brought nothing
+  static RefreshWindows for_lifetime(Duration lifetime);
 };
 
 class CredentialCache {
   struct State;
 
  public:
+  using Clock = std::chrono::system_clock;
   using Snapshot = std::shared_ptr<const Credentials>;
   using Now = std::function<Clock::time_point()>;
 
@@ -80,8 +80,6 @@ class CredentialCache {
   // cancel(), the refresh in flight aborted and waited for, and nothing started after: call it while the
   // loops that may wait still run.
   void shutdown();
-
-  const std::string& source() const noexcept;
 
  private:
   std::shared_ptr<State> state_;
