@@ -84,9 +84,15 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
 
   void start_locked(const std::shared_ptr<const Entry>& current) {
     refreshing = true;
-    // Nobody need look again until this refresh ends (which resets it) or the entry expires.
+    try {
+      std::thread([self = shared_from_this()] { self->refresh(); }).detach();
+    } catch (...) {
+      refreshing = false;  // no thread: the next request tries again
+      throw;
+    }
+    // Nobody need look again until this refresh ends (it needs the lock we hold, then resets this) or the
+    // entry expires.
     if (current) current->quiet_until.store(ticks(current->expired_at), std::memory_order_relaxed);
-    std::thread([self = shared_from_this()] { self->refresh(); }).detach();
   }
 
   void refresh() {
