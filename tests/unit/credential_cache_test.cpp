@@ -220,9 +220,10 @@ TEST_CASE("the first fetch's error is the provider's own", "[cache]") {
 namespace {
 
 io::Task<std::string> sign_once(CredentialCache& cache, io::Loop& loop) {
-  const CredentialCache::Snapshot credentials = co_await cache.current(loop);
+  CredentialCache::Reader reader(cache, loop);
+  const Credentials& credentials = co_await reader.current();
   if (!loop.on_loop_thread()) throw std::logic_error("resumed off its loop");
-  co_return credentials->access_key_id;
+  co_return credentials.access_key_id;
 }
 
 }  // namespace

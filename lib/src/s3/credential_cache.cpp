@@ -26,8 +26,10 @@ std::string format_time(Clock::time_point at) {
 
 std::int64_t ticks(Clock::time_point at) { return at.time_since_epoch().count(); }
 
+}  // namespace
+
 // One set of credentials and when to look at it again.
-struct Entry {
+struct CredentialCache::Entry {
   Entry(Credentials c, Clock::time_point fetched) : credentials(std::make_shared<const Credentials>(std::move(c))) {
     if (!credentials->expiration) return;  // long-term keys: never looked at again
     const Clock::time_point expiration = *credentials->expiration;
@@ -47,8 +49,6 @@ struct Entry {
   mutable std::atomic<std::int64_t> quiet_until{ticks(Clock::time_point::max())};
 };
 
-}  // namespace
-
 RefreshWindows RefreshWindows::for_lifetime(Duration lifetime) {
   lifetime = std::max(lifetime, Clock::duration::zero());
   return {std::min<Clock::duration>(15min, lifetime / 2), std::min<Clock::duration>(1min, lifetime / 10),
@@ -63,6 +63,7 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   std::unique_ptr<CredentialTransport> transport;
   const Now now;
   std::atomic<std::shared_ptr<const Entry>> entry;
+  std::atomic<std::uint64_t> generation{1};  // bumped whenever entry changes: readers' copies go stale
 
   std::mutex mutex;  // guards everything below
   std::condition_variable refreshed;
@@ -71,7 +72,7 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   std::uint64_t refreshes = 0;           // ended so far, for blocking waiters
   std::exception_ptr failure;            // of the last refresh, until one succeeds
   Clock::time_point next_attempt{};      // no background refresh before then
-  std::vector<Current*> waiters;
+  std::vector<Reader::Current*> waiters;
 
   // With the lock held: the entry to sign with now, starting a refresh when it is due. Null when requests
   // have to wait for one.
@@ -118,6 +119,7 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
                                  *fresh->credentials->expiration > *current->credentials->expiration);
     if (newer) {
       entry.store(fresh);
+      generation.fetch_add(1, std::memory_order_release);
       failure = nullptr;
       next_attempt = {};
     } else {
@@ -133,12 +135,12 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
     ++refreshes;
     std::shared_ptr<const Entry> now_usable = entry.load();
     if (now_usable && at >= now_usable->expired_at) now_usable = nullptr;
-    for (Current* waiter : std::exchange(waiters, {})) {
+    for (Reader::Current* waiter : std::exchange(waiters, {})) {
       if (now_usable)
-        waiter->credentials_ = now_usable->credentials;
+        waiter->entry_ = now_usable;
       else
         waiter->error_ = expired_error_locked(current, error);
-      waiter->loop_.post([h = waiter->waiter_] { h.resume(); });
+      waiter->reader_.loop_.post([h = waiter->waiter_] { h.resume(); });
     }
     refreshed.notify_all();
   }
@@ -163,38 +165,42 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   }
 
   void fail_waiters_locked() {
-    for (Current* waiter : std::exchange(waiters, {})) {
+    for (Reader::Current* waiter : std::exchange(waiters, {})) {
       waiter->error_ = std::make_exception_ptr(Cancelled("cancelled while waiting for credentials"));
-      waiter->loop_.post([h = waiter->waiter_] { h.resume(); });
+      waiter->reader_.loop_.post([h = waiter->waiter_] { h.resume(); });
     }
   }
 };
 
-bool CredentialCache::Current::await_ready() {
-  const std::shared_ptr<const Entry> current = state_.entry.load();
-  if (!current || ticks(state_.now()) >= current->quiet_until.load(std::memory_order_relaxed)) return false;
-  credentials_ = current->credentials;
-  return true;
+bool CredentialCache::Reader::Current::await_ready() {
+  Reader& r = reader_;
+  return r.entry_ && r.generation_ == r.state_.generation.load(std::memory_order_acquire) &&
+         ticks(r.state_.now()) < r.entry_->quiet_until.load(std::memory_order_relaxed);
 }
 
-bool CredentialCache::Current::await_suspend(std::coroutine_handle<> waiter) {
-  std::lock_guard lock(state_.mutex);
-  if (state_.stopped) {
+bool CredentialCache::Reader::Current::await_suspend(std::coroutine_handle<> waiter) {
+  State& state = reader_.state_;
+  std::lock_guard lock(state.mutex);
+  if (state.stopped) {
     error_ = std::make_exception_ptr(Cancelled("the client is stopping"));
     return false;
   }
-  if (const auto usable = state_.usable_locked(state_.now())) {
-    credentials_ = usable->credentials;
-    return false;
-  }
+  if ((entry_ = state.usable_locked(state.now()))) return false;
   waiter_ = waiter;
-  state_.waiters.push_back(this);
+  state.waiters.push_back(this);
   return true;
 }
 
-CredentialCache::Snapshot CredentialCache::Current::await_resume() {
+const Credentials& CredentialCache::Reader::Current::await_resume() {
   if (error_) std::rethrow_exception(error_);
-  return std::move(credentials_);
+  Reader& r = reader_;
+  if (entry_ && entry_ != r.entry_) {
+    // Read before the entry: a refresh after it shows as a newer generation, never an older one.
+    r.generation_ = r.state_.generation.load(std::memory_order_acquire);
+    r.entry_ = std::move(entry_);
+    if (r.entry_ != r.state_.entry.load()) r.generation_ = 0;  // replaced meanwhile: look again next time
+  }
+  return *r.entry_->credentials;
 }
 
 CredentialCache::CredentialCache(std::unique_ptr<auth::CredentialProvider> provider,

@@ -38,6 +38,7 @@ struct RefreshWindows {
 
 class CredentialCache {
   struct State;
+  struct Entry;
 
  public:
   using Clock = std::chrono::system_clock;
@@ -51,25 +52,39 @@ class CredentialCache {
   CredentialCache(const CredentialCache&) = delete;
   CredentialCache& operator=(const CredentialCache&) = delete;
 
-  // Awaitable: the credentials to sign with now. At once while the snapshot is good (starting a background
-  // refresh once it is in its refresh window); else when the refresh it waits for ends, resumed on `loop`.
-  // Throws the refresh's raws3::ConfigError, or raws3::Cancelled after cancel().
-  class Current {
+  // One per loop, used on that loop alone: the loop's hold on the current set, so that signing takes no
+  // lock and touches no counter other loops write.
+  class Reader {
    public:
-    Current(State& state, io::Loop& loop) : state_(state), loop_(loop) {}
-    bool await_ready();
-    bool await_suspend(std::coroutine_handle<> waiter);
-    Snapshot await_resume();
+    Reader(CredentialCache& cache, io::Loop& loop) : state_(*cache.state_), loop_(loop) {}
+
+    // Awaitable: the credentials to sign with now, valid until this loop runs anything else (sign at once).
+    // At once while the set is good (starting a background refresh once it is in its refresh window); else
+    // when the refresh it waits for ends, resumed on the loop. Throws the refresh's raws3::ConfigError, or
+    // raws3::Cancelled after cancel().
+    class Current {
+     public:
+      explicit Current(Reader& reader) : reader_(reader) {}
+      bool await_ready();
+      bool await_suspend(std::coroutine_handle<> waiter);
+      const Credentials& await_resume();
+
+     private:
+      friend struct State;
+      Reader& reader_;
+      std::coroutine_handle<> waiter_;
+      std::shared_ptr<const Entry> entry_;  // what the refresh it waited for left
+      std::exception_ptr error_;
+    };
+    Current current() { return Current(*this); }
 
    private:
-    friend class CredentialCache;
+    friend struct State;
     State& state_;
     io::Loop& loop_;
-    std::coroutine_handle<> waiter_;
-    Snapshot credentials_;
-    std::exception_ptr error_;
+    std::shared_ptr<const Entry> entry_;
+    std::uint64_t generation_ = 0;  // of entry_; the cache's counts from 1
   };
-  Current current(io::Loop& loop) { return Current(*state_, loop); }
 
   // The same, blocking, for a thread that is no loop's: the Client's constructor (whose first fetch makes a
   // source without credentials fail before any request), presign.

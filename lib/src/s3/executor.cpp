@@ -147,11 +147,8 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     const bool last_attempt = attempt >= endpoint.max_attempts;
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
-    if (endpoint.credentials) {
-      // This attempt's snapshot: a refresh meanwhile replaces the cache's, not this one.
-      const CredentialCache::Snapshot credentials = co_await endpoint.credentials->current(context.loop());
-      context.signer().sign(signed_request, *credentials, params, server_now(endpoint));
-    }
+    if (CredentialCache::Reader* credentials = context.credentials())
+      context.signer().sign(signed_request, co_await credentials->current(), params, server_now(endpoint));
     http::Request wire{request.method, wire_target, {}};
     wire.headers.reserve(signed_request.headers.size());
     for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});
