@@ -119,6 +119,9 @@ class InstanceMetadata(MetadataTestCase):
         self.metadata.hand_out([metadata_server.credentials("FIRSTKEY", "s1", "t1", first_expires),
                                 metadata_server.credentials("SECONDKEY", "s2", "t2", time.time() + 3600)])
         self.server.expire({"FIRSTKEY": first_expires})
+        # Each part takes a second; the first half of that, so that the two parts in flight are half a
+        # second apart: whenever one starts, the other is in the middle of its request.
+        self.server.arm("UploadPart", "delay", count=1, seconds=0.5)
         self.server.arm("UploadPart", "delay", count=-1, seconds=1)
         data = harness.random_bytes(14 * 5 * MiB, seed=self.key)
         src = self.tmp / "big.bin"

@@ -5,7 +5,8 @@
 #include <variant>
 
 #include "http/connection.hpp"
-#include "http/pool.hpp"
+#include "io/socket.hpp"
+#include "io/stream.hpp"
 #include "http/url.hpp"
 #include "raws3/error.hpp"
 
@@ -15,17 +16,33 @@ namespace {
 // Credentials documents are a few KiB; more is not one.
 constexpr std::size_t kMaxAnswer = 1 << 20;
 
-// The one request, on a pool of one connection that goes when the request is done.
-io::Task<auth::HttpAnswer> exchange(io::Loop& loop, std::string host, std::shared_ptr<io::AddressRing> addresses,
-                                    io::TlsContext* tls, io::Millis timeout, const http::Request& request,
-                                    const std::string& body) {
-  http::ConnectionPool pool(loop, std::move(host), std::move(addresses), tls, {1, timeout, timeout, 0});
-  http::PooledConnection connection = co_await pool.acquire();
+// A connection to the first of the host's addresses that takes one.
+io::Task<std::unique_ptr<io::Stream>> open(io::Loop& loop, const std::vector<io::SocketAddress>& addresses,
+                                           const std::string& host, io::TlsContext* tls, io::Millis timeout) {
+  std::exception_ptr failure;
+  for (const io::SocketAddress& address : addresses) {
+    try {
+      const int fd = co_await io::connect_tcp(loop, address, timeout);
+      if (!tls) co_return std::make_unique<io::PlainStream>(loop, fd, address.text, timeout);
+      co_return co_await tls->connect(loop, fd, address.text, timeout, host);
+    } catch (const NetworkError&) {
+      failure = std::current_exception();
+    }
+  }
+  if (!failure) throw NetworkError("no address for " + host);
+  std::rethrow_exception(failure);
+}
+
+// The one request, on a connection of its own that goes when the request is done.
+io::Task<auth::HttpAnswer> exchange(io::Loop& loop, const std::vector<io::SocketAddress>& addresses,
+                                    const std::string& host, io::TlsContext* tls, io::Millis timeout,
+                                    const http::Request& request, const std::string& body) {
+  http::Connection connection(co_await open(loop, addresses, host, tls, timeout));
   http::MemorySource source(http::as_bytes(body));
-  co_await connection->send_request(request, body.empty() ? nullptr : &source);
-  const http::ResponseHead head = *co_await connection->read_head(request.method == "HEAD");
+  co_await connection.send_request(request, body.empty() ? nullptr : &source);
+  const http::ResponseHead head = *co_await connection.read_head(request.method == "HEAD");
   http::StringSink sink(kMaxAnswer);
-  co_await connection->read_body(sink);
+  co_await connection.read_body(sink);
   co_return auth::HttpAnswer{head.status, sink.take()};
 }
 
@@ -64,7 +81,7 @@ auth::HttpAnswer CredentialTransport::send(const auth::HttpCall& call) {
   if (!call.body.empty() || call.method == "PUT" || call.method == "POST")
     request.headers.push_back({"Content-Length", std::to_string(call.body.size())});
 
-  auto addresses = std::make_shared<io::AddressRing>(io::resolve(url.host, url.port));
+  const std::vector<io::SocketAddress> addresses = io::resolve(url.host, url.port);
   io::TlsContext* tls = nullptr;
   if (url.tls()) {
     std::lock_guard lock(mutex_);
@@ -78,7 +95,7 @@ auth::HttpAnswer CredentialTransport::send(const auth::HttpCall& call) {
       answer.set_exception(std::make_exception_ptr(Cancelled("credentials were not fetched: the client is stopping")));
       return;
     }
-    io::spawn(exchange(on, url.host, addresses, tls, io::Millis(call.timeout.count()), request, call.body),
+    io::spawn(exchange(on, addresses, url.host, tls, io::Millis(call.timeout.count()), request, call.body),
               [&](std::variant<std::monostate, auth::HttpAnswer> value, std::exception_ptr error) {
                 if (error)
                   answer.set_exception(error);
