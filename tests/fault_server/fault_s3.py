@@ -17,14 +17,22 @@ Faults are armed through a control endpoint, outside S3's namespace:
                       count: how many matching requests suffer it (-1: all). Faults stack in order.
     DELETE /_fault    disarms every fault
     GET    /_uploads  open multipart uploads, JSON [{"bucket", "key", "upload_id"}]
+<<<<<<< HEAD
     GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "request_id", "authorization"}]:
                       the x-amz-request-id it was answered with, and the Authorization header it came
                       with (or null); DELETE /_log empties it
+=======
+    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "access_key" (null: unsigned),
+                      "started", "ended" (epoch seconds), "status"}]; DELETE /_log empties it
+    POST   /_credentials {"ACCESSKEYID": epoch seconds, ...}: requests signed with that key after that time
+                      get 400 ExpiredToken, as S3 checks them when a request arrives
+>>>>>>> creds
     GET    /_stats    {"connections": connections accepted so far, "open": connections open now}
 Faults: see FAULTS below.
 """
 import argparse
 import base64
+import re
 import calendar
 import hashlib
 import json
@@ -62,11 +70,13 @@ FAULTS = {
                   "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
     "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
+    "delay": "the answer after `seconds` (default 1), the request's body read first",
     "huge_object": "GetObject/HeadObject of the key answer for an object of `size` bytes (default 1 PiB) that is "
                    "never held: the size in Content-Length and Content-Range, zeros for the bytes asked for",
 }
 
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 
 # --- checksums -------------------------------------------------------------------------------------
@@ -126,6 +136,7 @@ class State:
         self.uploads = {}   # upload id -> {"bucket", "key", "parts": {n: (data, etag, crc32c)}, ...}
         self.faults = []    # [{"op", "fault", "count", "key", ...}]
         self.log = []
+        self.expiries = {}  # access key id -> epoch seconds after which it is refused
         self.connections = 0
         self.open = 0
 
@@ -235,6 +246,8 @@ class Handler(BaseHTTPRequestHandler):
     # Writing the answer: every byte goes through here, so that faults can bend it.
 
     def answer(self, status, body=b"", headers=None, reason=None):
+        if getattr(self, "entry", None) is not None:
+            self.entry["status"] = status
         fault = self.fault["fault"] if self.fault else None
         headers = list(headers or [])
         headers += [("x-amz-request-id", self.request_id),
@@ -336,23 +349,54 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        arrived = time.time()
         self.fault = None
+<<<<<<< HEAD
         self.request_id = uuid.uuid4().hex[:16].upper()
+=======
+        self.entry = None
+>>>>>>> creds
         if path.startswith("/_"):
             return self.control(path, self.read_body())
         bucket, _, key = path.lstrip("/").partition("/")
         op, run = self.route(bucket, key, query)
         body = self.read_body() if self.command in ("PUT", "POST") else b""
         self.fault = self.state.take_fault(op, key)
+        self.entry = {"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
+                      "access_key": self.access_key(query), "started": arrived, "ended": None, "status": None}
         with self.state.lock:
+<<<<<<< HEAD
             self.state.log.append({"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
                                    "request_id": self.request_id,
                                    "authorization": self.headers.get("Authorization")})
+=======
+            self.state.log.append(self.entry)
+        try:
+            self.run_with_faults(op, run, bucket, key, query, body)
+        finally:
+            self.entry["ended"] = time.time()
+
+    def access_key(self, query):
+        """The access key id the request is signed with (header or presigned query), None when unsigned."""
+        match = CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if match:
+            return match.group(1)
+        credential = query.get("X-Amz-Credential")
+        return credential.split("/")[0] if credential else None
+
+    def run_with_faults(self, op, run, bucket, key, query, body):
+        with self.state.lock:
+            expires = self.state.expiries.get(self.entry["access_key"])
+        if expires is not None and self.entry["started"] > expires:
+            return self.answer_error(400, "ExpiredToken", "The provided token has expired.")
+>>>>>>> creds
         canned = {"slow_down": (503, "SlowDown", "Please reduce your request rate."),
                   "internal_error": (500, "InternalError", "We encountered an internal error. Please try again."),
                   "access_denied": (403, "AccessDenied", "Access Denied"),
                   "no_such_key": (404, "NoSuchKey", "The specified key does not exist.")}
         fault = self.fault["fault"] if self.fault else None
+        if fault == "delay":
+            time.sleep(float(self.fault.get("seconds", 1)))
         if fault in canned:
             return self.answer_error(*canned[fault])
         if fault == "expired_token" and "x-amz-security-token" in self.headers:
@@ -664,6 +708,9 @@ class Handler(BaseHTTPRequestHandler):
                 result = []
             elif path == "/_log":
                 result = list(s.log)
+            elif path == "/_credentials" and self.command == "POST":
+                s.expiries.update(json.loads(body))
+                result = s.expiries
             elif path == "/_stats":
                 result = {"connections": s.connections, "open": s.open}
             else:

@@ -31,15 +31,20 @@ declare -A sources=(
   [response_parser]="lib/src/http/response_parser.cpp lib/src/http/response.cpp"
   [xml]="lib/src/s3/xml.cpp lib/src/s3/s3_error.cpp lib/src/auth/uri_encode.cpp"
   [profile_file]="lib/src/auth/profile_file.cpp"
+  [credentials]="lib/src/auth/sts.cpp lib/src/auth/instance_metadata.cpp lib/src/auth/container_credentials.cpp
+    lib/src/auth/credential_process.cpp lib/src/auth/credential_document.cpp lib/src/auth/timestamp.cpp
+    lib/src/auth/environment.cpp lib/src/auth/url_parts.cpp lib/src/auth/uri_encode.cpp lib/src/auth/sigv4.cpp
+    lib/src/auth/hash.cpp"
 )
 declare -A libs=(
   [response_parser]="$work/llhttp.a"
   [xml]="-lpugixml"
   [profile_file]=""
+  [credentials]="-lpugixml -lsimdjson -lcrypto"
 )
 
 status=0
-for target in response_parser xml profile_file; do
+for target in response_parser xml profile_file credentials; do
   exe="$work/${target}_fuzz"
   srcs=("$top/tests/fuzz/${target}_fuzz.cpp")
   for s in ${sources[$target]}; do srcs+=("$top/$s"); done

@@ -70,11 +70,16 @@ class FaultServer:
         return self.control("GET", "/_uploads")
 
     def log(self):
-        """Every S3 request since the last clear_log(): [{"op", "key", "fault"}]."""
+        """Every S3 request since the last clear_log(): [{"op", "key", "fault", "access_key", "started", "ended",
+        "status"}]."""
         return self.control("GET", "/_log")
 
     def clear_log(self):
         self.control("DELETE", "/_log")
+
+    def expire(self, expiries):
+        """{access key id: epoch seconds}: requests signed with that key after that time get 400 ExpiredToken."""
+        self.control("POST", "/_credentials", expiries)
 
     def stats(self):
         """{"connections": accepted so far, "open": open now}."""

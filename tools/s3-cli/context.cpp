@@ -43,6 +43,7 @@ raws3::Config make_config(const GlobalOptions& options) {
   config.addressing = addressing_from(options.addressing);
   config.ca_bundle = options.ca_bundle;
   config.verify_tls = !options.no_verify_ssl;
+  config.anonymous = options.no_sign_request;
   if (options.no_verify_ssl) {
     Console::instance().err("s3-cli: warning: --no-verify-ssl: TLS certificates are not verified");
   }

@@ -32,6 +32,7 @@ struct GlobalOptions {
   std::string addressing = "auto";
   std::string ca_bundle;
   bool no_verify_ssl = false;
+  bool no_sign_request = false;  // unsigned requests (public buckets); no credentials are looked for
   bool json = false;
   bool quiet = false;
   bool no_progress = false;

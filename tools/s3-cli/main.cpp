@@ -29,6 +29,7 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
       ->check(CLI::IsMember({"auto", "path", "virtual"}));
   app.add_option("--ca-bundle", g.ca_bundle, "CA certificates (PEM) to trust (else AWS_CA_BUNDLE)");
   app.add_flag("--no-verify-ssl", g.no_verify_ssl, "Do not verify TLS certificates");
+  app.add_flag("--no-sign-request", g.no_sign_request, "Send unsigned requests (public buckets); look for no credentials");
   app.add_flag("--json", g.json, "Machine-readable output");
   app.add_flag("-q,--quiet", g.quiet, "No result lines, no progress");
   app.add_flag("--no-progress", g.no_progress, "No progress line");

@@ -54,8 +54,11 @@ struct Config {
   std::string endpoint_url{};
   // Empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, else us-east-1.
   std::string region{};
-  // Unset: AWS_ACCESS_KEY_ID..., the shared files, credential_process.
+  // Unset: AWS_ACCESS_KEY_ID..., the shared files (assume-role, web identity, credential_process), container
+  // credentials, instance metadata, in awscli's order. Temporary credentials are refreshed before they expire.
   std::optional<Credentials> credentials{};
+  // Unsigned requests, for public buckets (awscli's --no-sign-request): no credentials are looked for.
+  bool anonymous = false;
   std::string profile{};  // empty: AWS_PROFILE, else "default"
   Addressing addressing = Addressing::Auto;
   std::string ca_bundle{};  // empty: AWS_CA_BUNDLE, else the system store

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "auth/credential_document.hpp"
 #include "io/file_descriptor.hpp"
 #include "raws3/error.hpp"
 
@@ -34,79 +34,6 @@ constexpr std::size_t kMaxStderr = 4096;
 }
 
 std::string error_text(int error) { return std::error_code(error, std::generic_category()).message(); }
-
-// --- Expiration -----------------------------------------------------------------------------------------
-
-bool take(std::string_view& s, char c) {
-  if (s.empty() || s.front() != c) return false;
-  s.remove_prefix(1);
-  return true;
-}
-
-bool take_digits(std::string_view& s, std::size_t count, int& out) {
-  if (s.size() < count) return false;
-  out = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  s.remove_prefix(count);
-  return true;
-}
-
-// ISO 8601 as credential helpers write it: date 'T' time, optional fraction, 'Z' or an offset.
-std::optional<Clock::time_point> parse_timestamp(std::string_view s) {
-  using namespace std::chrono;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!(take_digits(s, 4, y) && take(s, '-') && take_digits(s, 2, mo) && take(s, '-') &&
-        take_digits(s, 2, d) && (take(s, 'T') || take(s, 't')) && take_digits(s, 2, h) && take(s, ':') &&
-        take_digits(s, 2, mi) && take(s, ':') && take_digits(s, 2, sec)))
-    return std::nullopt;
-  nanoseconds fraction{0};
-  if (take(s, '.')) {
-    if (s.empty() || s.front() < '0' || s.front() > '9') return std::nullopt;
-    for (long long scale = 100'000'000; !s.empty() && s.front() >= '0' && s.front() <= '9'; scale /= 10) {
-      fraction += nanoseconds((s.front() - '0') * scale);  // digits past nanoseconds add zero
-      s.remove_prefix(1);
-    }
-  }
-  minutes offset{0};
-  if (!(take(s, 'Z') || take(s, 'z'))) {
-    const bool east = take(s, '+');
-    if (!east && !take(s, '-')) return std::nullopt;
-    int oh = 0, om = 0;
-    if (!take_digits(s, 2, oh)) return std::nullopt;
-    take(s, ':');  // "+hh:mm" and "+hhmm" alike
-    if (!take_digits(s, 2, om) || oh > 23 || om > 59) return std::nullopt;
-    offset = (east ? 1 : -1) * (hours(oh) + minutes(om));
-  }
-  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!s.empty() || !date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
-  const sys_seconds at = sys_days{date} + hours(h) + minutes(mi) + seconds(sec) - offset;
-  // The clock counts nanoseconds in 64 bits (years 1677 to 2262), and helpers write "2999-..." for never.
-  if (at >= time_point_cast<seconds>(Clock::time_point::max())) return Clock::time_point::max();
-  if (at <= time_point_cast<seconds>(Clock::time_point::min())) return Clock::time_point::min();
-  return time_point_cast<Clock::duration>(at) + fraction;
-}
-
-// --- JSON -----------------------------------------------------------------------------------------------
-
-// nullopt when absent or null: botocore reads optional fields with dict.get.
-std::optional<std::string_view> string_field(const simdjson::dom::object& doc, std::string_view key,
-                                             std::string_view command) {
-  simdjson::dom::element value;
-  if (doc.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
-  std::string_view text;
-  if (value.get(text) != simdjson::SUCCESS)
-    fail(command, "printed a \"" + std::string(key) + "\" that is not a string");
-  return text;
-}
-
-std::string required_field(const simdjson::dom::object& doc, std::string_view key, std::string_view command) {
-  const auto text = string_field(doc, key, command);
-  if (!text || text->empty()) fail(command, "printed no \"" + std::string(key) + "\"");
-  return std::string(*text);
-}
 
 // --- The child process ----------------------------------------------------------------------------------
 
@@ -259,29 +186,9 @@ std::string describe_failure(int status, std::string_view stderr_text) {
 
 Credentials parse_credential_process_output(std::string_view json, std::string_view command,
                                             std::chrono::system_clock::time_point now) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (const auto error = parser.parse(json.data(), json.size()).get(root))
-    fail(command, std::string("printed invalid JSON: ") + simdjson::error_message(error));
-  simdjson::dom::object doc;
-  if (root.get(doc) != simdjson::SUCCESS) fail(command, "printed JSON that is not an object");
-  std::int64_t version = 0;
-  if (doc.at_key("Version").get(version) != simdjson::SUCCESS || version != 1)
-    fail(command, "did not print \"Version\": 1, the only format there is");
-
-  Credentials credentials;
-  credentials.access_key_id = required_field(doc, "AccessKeyId", command);
-  credentials.secret_access_key = required_field(doc, "SecretAccessKey", command);
-  credentials.session_token = string_field(doc, "SessionToken", command).value_or("");
-  if (const auto expiration = string_field(doc, "Expiration", command)) {
-    credentials.expiration = parse_timestamp(*expiration);
-    if (!credentials.expiration)
-      fail(command,
-           "printed an \"Expiration\" that is not an ISO 8601 time: \"" + std::string(*expiration) + "\"");
-    if (*credentials.expiration <= now)
-      fail(command, "returned credentials that expired at " + std::string(*expiration));
-  }
-  return credentials;
+  const CredentialDocument doc(json, "credential_process \"" + std::string(command) + "\"", "printed");
+  if (doc.integer("Version") != 1) doc.fail("did not print \"Version\": 1, the only format there is");
+  return doc.credentials("SessionToken", false, false, now);
 }
 
 Credentials run_credential_process(const std::string& command) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/credential_provider.hpp"
 #include "raws3/credentials.hpp"
 
 namespace raws3::auth {
@@ -21,5 +22,17 @@ Credentials run_credential_process(const std::string& command);
 // expired at or before now are an error. Throws raws3::ConfigError naming the command.
 Credentials parse_credential_process_output(std::string_view json, std::string_view command,
                                             std::chrono::system_clock::time_point now);
+
+// A profile's credential_process, run again for every refresh.
+class ProcessProvider final : public CredentialProvider {
+ public:
+  // source: the profile that names it, "/root/.aws/config [profile tool] (credential_process)".
+  ProcessProvider(std::string command, std::string source)
+      : CredentialProvider(std::move(source)), command_(std::move(command)) {}
+  Credentials fetch(HttpTransport&) override { return run_credential_process(command_); }
+
+ private:
+  std::string command_;
+};
 
 }  // namespace raws3::auth

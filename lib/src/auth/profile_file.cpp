@@ -137,8 +137,8 @@ struct FileCloser {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
 };
 
-[[noreturn]] void fail_to_read(const std::string& path, int error) {
-  throw ConfigError("cannot read " + path + ": " + std::error_code(error, std::generic_category()).message());
+LoadedProfileFile unreadable(const std::string& path, int error) {
+  return {std::nullopt, "cannot read " + path + ": " + std::error_code(error, std::generic_category()).message()};
 }
 
 }  // namespace
@@ -147,17 +147,17 @@ ProfileFile parse_profile_file(std::string_view text, std::string_view file_name
   return Parser(file_name_for_errors).parse(text);
 }
 
-std::optional<ProfileFile> load_profile_file(const std::string& path) {
+LoadedProfileFile load_profile_file(const std::string& path) {
   const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-    fail_to_read(path, errno);
+    if (errno == ENOENT || errno == ENOTDIR) return {};
+    return unreadable(path, errno);
   }
   std::string text;
   char buffer[16384];
   while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) text.append(buffer, n);
-  if (std::ferror(file.get())) fail_to_read(path, errno);
-  return parse_profile_file(text, path);
+  if (std::ferror(file.get())) return unreadable(path, errno);
+  return {parse_profile_file(text, path), {}};
 }
 
 }  // namespace raws3::auth

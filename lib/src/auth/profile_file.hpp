@@ -32,8 +32,14 @@ struct ProfileFile {
 // whitespace.
 ProfileFile parse_profile_file(std::string_view text, std::string_view file_name_for_errors);
 
-// nullopt when there is no such file: awscli skips a missing file. Throws raws3::ConfigError when the file
-// exists but cannot be read, or does not parse.
-std::optional<ProfileFile> load_profile_file(const std::string& path);
+struct LoadedProfileFile {
+  std::optional<ProfileFile> content;  // nullopt: no such file (awscli skips it), or it could not be read
+  // Why it could not be read, "cannot read /root/.aws/config: Permission denied"; empty when it was read or
+  // is not there. Not an error yet: only a lookup that needs what the file may hold fails with it.
+  std::string unreadable;
+};
+
+// Throws raws3::ConfigError when the file does not parse.
+LoadedProfileFile load_profile_file(const std::string& path);
 
 }  // namespace raws3::auth

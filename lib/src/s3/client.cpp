@@ -28,6 +28,7 @@ const std::string& Client::endpoint_url() const noexcept { return impl_->endpoin
 void Client::cancel() noexcept {
   impl_->endpoint.cancelled.store(true, std::memory_order_release);
   try {
+    if (impl_->endpoint.credentials) impl_->endpoint.credentials->cancel();  // requests waiting for a refresh
     impl_->cancel_loops();
   } catch (...) {
     // Out of memory for the notices: every loop still sees the flag before its next request.
@@ -126,7 +127,8 @@ std::string Client::presign(const std::string& bucket, const std::string& key, s
   params.region = ep.region;
   params.payload_hash = std::string(auth::kUnsignedPayload);
   auth::Signer signer;
-  signer.presign(request, ep.credentials, params, std::chrono::system_clock::now(), expires);
+  if (!ep.credentials) throw ConfigError("presign needs credentials, and this client is anonymous (unsigned requests)");
+  signer.presign(request, *ep.credentials->current_blocking(), params, std::chrono::system_clock::now(), expires);
   return ep.url.scheme + "://" + target.host_header + target.path + "?" + s3::encode_query(request.query);
 }
 

@@ -58,15 +58,16 @@ struct Client::Impl {
   };
 
   explicit Impl(Config c) : config(std::move(c)) {
-    auth::ResolveRequest request{config.credentials, config.profile, config.region, config.endpoint_url};
+    auth::ResolveRequest request{config.credentials, config.profile, config.region, config.endpoint_url,
+                                 config.anonymous};
     auth::ResolvedSettings settings = auth::resolve_settings(request);
-    endpoint.region = settings.region;
-    endpoint.url = settings.endpoint_url.empty() ? s3::aws_endpoint(settings.region)
-                                                 : http::parse_url(settings.endpoint_url);
-    endpoint_url = settings.endpoint_url.empty()
+    const auth::ResolvedLocation& location = settings.location;
+    endpoint.region = location.region;
+    endpoint.url = location.endpoint_url.empty() ? s3::aws_endpoint(location.region)
+                                                 : http::parse_url(location.endpoint_url);
+    endpoint_url = location.endpoint_url.empty()
                        ? endpoint.url.scheme + "://" + endpoint.url.authority()
-                       : settings.endpoint_url;
-    endpoint.credentials = settings.credentials;
+                       : location.endpoint_url;
     endpoint.addressing = config.addressing;
     const Tuning& t = config.tuning;
     endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms),
@@ -74,11 +75,15 @@ struct Client::Impl {
     endpoint.max_attempts = t.max_attempts;
     endpoint.dns_ttl = io::Millis(t.dns_ttl_ms);
     endpoint.log = s3::Logger(config.log_level, config.log_handler);
-    if (endpoint.url.tls()) {
-      std::string ca = config.ca_bundle;
-      if (ca.empty())
-        if (const char* env = std::getenv("AWS_CA_BUNDLE")) ca = env;
-      endpoint.tls = std::make_unique<io::TlsContext>(io::TlsOptions{config.verify_tls, ca});
+    std::string ca = config.ca_bundle;
+    if (ca.empty())
+      if (const char* env = std::getenv("AWS_CA_BUNDLE")) ca = env;
+    const io::TlsOptions tls{config.verify_tls, ca};
+    if (endpoint.url.tls()) endpoint.tls = std::make_unique<io::TlsContext>(tls);
+    if (settings.credentials) {
+      endpoint.credentials = std::make_unique<s3::CredentialCache>(std::move(settings.credentials),
+                                                                   std::make_unique<s3::CredentialTransport>(tls));
+      endpoint.credentials->current_blocking();  // the first fetch: a source without credentials fails here
     }
     thread_count = t.threads ? t.threads : std::max(1u, std::thread::hardware_concurrency());
   }
@@ -87,6 +92,8 @@ struct Client::Impl {
     if (!loops_started.load(std::memory_order_acquire)) return;
     endpoint.cancelled.store(true, std::memory_order_release);
     cancel_loops();
+    // Requests waiting for a credentials refresh are woken (Cancelled) while their loops still run.
+    if (endpoint.credentials) endpoint.credentials->shutdown();
     abandon_writers();
     work.wait_idle();
     slots.clear();
@@ -104,8 +111,9 @@ struct Client::Impl {
   }
 
   // Tells every loop started so far to cancel what it has in flight (LoopContext::observe_cancel); loops
-  // that miss it see Endpoint::cancelled on their next request.
+  // that miss it see Endpoint::cancelled on their next request. Requests waiting for credentials fail now.
   void cancel_loops() {
+    if (endpoint.credentials) endpoint.credentials->cancel();
     if (!loops_started.load(std::memory_order_acquire)) return;
     for (auto& slot : slots) slot->loop().post([context = &slot->context()] { context->observe_cancel(); });
   }

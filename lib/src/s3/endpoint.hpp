@@ -1,5 +1,5 @@
-// What every loop of a client shares, read-only once the client is built (the address book excepted,
-// which has its own lock): where to connect, as whom, and how.
+// What every loop of a client shares, read-only once the client is built (the address book and the
+// credential cache excepted, which have their own locks): where to connect, as whom, and how.
 #pragma once
 
 #include <atomic>
@@ -14,7 +14,7 @@
 #include "io/socket.hpp"
 #include "io/tls.hpp"
 #include "raws3/config.hpp"
-#include "raws3/credentials.hpp"
+#include "s3/credential_cache.hpp"
 #include "s3/logger.hpp"
 #include "s3/retry_budget.hpp"
 
@@ -39,7 +39,7 @@ struct Endpoint {
   http::Url url;
   Addressing addressing = Addressing::Auto;
   std::string region;
-  Credentials credentials;
+  std::unique_ptr<CredentialCache> credentials;  // null: anonymous, requests go unsigned
   http::PoolOptions pool;
   io::Millis dns_ttl{30'000};
   unsigned max_attempts = 5;

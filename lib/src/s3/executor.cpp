@@ -119,7 +119,6 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
   params.payload_hash = !request.payload_hash.empty() ? request.payload_hash
                         : request.body                 ? std::string(auth::kUnsignedPayload)
                                                        : std::string(auth::kEmptyPayloadSha256);
-  const bool anonymous = endpoint.credentials.empty();
 
   std::string wire_target = target.path;
   if (!request.query.empty()) wire_target += "?" + encode_query(request.query);
@@ -133,8 +132,8 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     check_cancelled(context, request.cleanup);
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
-    if (!anonymous)
-      context.signer().sign(signed_request, endpoint.credentials, params, server_now(endpoint));
+    if (CredentialCache::Reader* credentials = context.credentials())
+      context.signer().sign(signed_request, co_await credentials->current(), params, server_now(endpoint));
     http::Request wire{request.method, wire_target, {}};
     wire.headers.reserve(signed_request.headers.size());
     for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});

@@ -22,11 +22,15 @@ class LoopContext {
 
   // Build it on the loop's own thread: the buffers are registered with that loop's ring.
   LoopContext(io::Loop& loop, const Endpoint& endpoint, unsigned file_buffers)
-      : loop_(loop), endpoint_(endpoint), file_buffer_count_(std::max(1u, file_buffers)) {}
+      : loop_(loop), endpoint_(endpoint), file_buffer_count_(std::max(1u, file_buffers)) {
+    if (endpoint.credentials) credentials_.emplace(*endpoint.credentials, loop);
+  }
 
   io::Loop& loop() noexcept { return loop_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
   auth::Signer& signer() noexcept { return signer_; }
+  // This loop's hold on the client's credentials; null for an anonymous client.
+  CredentialCache::Reader* credentials() noexcept { return credentials_ ? &*credentials_ : nullptr; }
   // Made on first use: registered buffers are pinned memory, which a loop that never touches a file
   // should not hold.
   io::BufferPool& file_buffers() {
@@ -51,6 +55,7 @@ class LoopContext {
   const Endpoint& endpoint_;
   unsigned file_buffer_count_;
   auth::Signer signer_;
+  std::optional<CredentialCache::Reader> credentials_;
   std::optional<io::BufferPool> file_buffers_;
   std::map<std::string, std::unique_ptr<http::ConnectionPool>> pools_;
   bool cancel_seen_ = false;
