@@ -17,16 +17,12 @@ Faults are armed through a control endpoint, outside S3's namespace:
                       count: how many matching requests suffer it (-1: all). Faults stack in order.
     DELETE /_fault    disarms every fault
     GET    /_uploads  open multipart uploads, JSON [{"bucket", "key", "upload_id"}]
-<<<<<<< HEAD
-    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "request_id", "authorization"}]:
-                      the x-amz-request-id it was answered with, and the Authorization header it came
-                      with (or null); DELETE /_log empties it
-=======
-    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "access_key" (null: unsigned),
-                      "started", "ended" (epoch seconds), "status"}]; DELETE /_log empties it
+    GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "request_id", "authorization",
+                      "access_key" (null: unsigned), "started", "ended" (epoch seconds), "status"}]: the
+                      x-amz-request-id it was answered with, and the Authorization header it came with (or
+                      null); DELETE /_log empties it
     POST   /_credentials {"ACCESSKEYID": epoch seconds, ...}: requests signed with that key after that time
                       get 400 ExpiredToken, as S3 checks them when a request arrives
->>>>>>> creds
     GET    /_stats    {"connections": connections accepted so far, "open": connections open now}
 Faults: see FAULTS below.
 """
@@ -351,11 +347,8 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         arrived = time.time()
         self.fault = None
-<<<<<<< HEAD
         self.request_id = uuid.uuid4().hex[:16].upper()
-=======
         self.entry = None
->>>>>>> creds
         if path.startswith("/_"):
             return self.control(path, self.read_body())
         bucket, _, key = path.lstrip("/").partition("/")
@@ -363,13 +356,9 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body() if self.command in ("PUT", "POST") else b""
         self.fault = self.state.take_fault(op, key)
         self.entry = {"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
+                      "request_id": self.request_id, "authorization": self.headers.get("Authorization"),
                       "access_key": self.access_key(query), "started": arrived, "ended": None, "status": None}
         with self.state.lock:
-<<<<<<< HEAD
-            self.state.log.append({"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
-                                   "request_id": self.request_id,
-                                   "authorization": self.headers.get("Authorization")})
-=======
             self.state.log.append(self.entry)
         try:
             self.run_with_faults(op, run, bucket, key, query, body)
@@ -389,7 +378,6 @@ class Handler(BaseHTTPRequestHandler):
             expires = self.state.expiries.get(self.entry["access_key"])
         if expires is not None and self.entry["started"] > expires:
             return self.answer_error(400, "ExpiredToken", "The provided token has expired.")
->>>>>>> creds
         canned = {"slow_down": (503, "SlowDown", "Please reduce your request rate."),
                   "internal_error": (500, "InternalError", "We encountered an internal error. Please try again."),
                   "access_denied": (403, "AccessDenied", "Access Denied"),

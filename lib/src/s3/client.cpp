@@ -28,7 +28,6 @@ const std::string& Client::endpoint_url() const noexcept { return impl_->endpoin
 void Client::cancel() noexcept {
   impl_->endpoint.cancelled.store(true, std::memory_order_release);
   try {
-    if (impl_->endpoint.credentials) impl_->endpoint.credentials->cancel();  // requests waiting for a refresh
     impl_->cancel_loops();
   } catch (...) {
     // Out of memory for the notices: every loop still sees the flag before its next request.
@@ -128,6 +127,7 @@ std::string Client::presign(const std::string& bucket, const std::string& key, s
   params.payload_hash = std::string(auth::kUnsignedPayload);
   auth::Signer signer;
   if (!ep.credentials) throw ConfigError("presign needs credentials, and this client is anonymous (unsigned requests)");
+  impl_->require_blocking_allowed("presign");  // a refresh may be due
   signer.presign(request, *ep.credentials->current_blocking(), params, std::chrono::system_clock::now(), expires);
   return ep.url.scheme + "://" + target.host_header + target.path + "?" + s3::encode_query(request.query);
 }

@@ -82,7 +82,8 @@ struct Client::Impl {
     if (endpoint.url.tls()) endpoint.tls = std::make_unique<io::TlsContext>(tls);
     if (settings.credentials) {
       endpoint.credentials = std::make_unique<s3::CredentialCache>(std::move(settings.credentials),
-                                                                   std::make_unique<s3::CredentialTransport>(tls));
+                                                                   std::make_unique<s3::CredentialTransport>(tls),
+                                                                   s3::CredentialCache::Clock::now, endpoint.log);
       endpoint.credentials->current_blocking();  // the first fetch: a source without credentials fails here
     }
     thread_count = t.threads ? t.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -92,10 +93,10 @@ struct Client::Impl {
     if (!loops_started.load(std::memory_order_acquire)) return;
     endpoint.cancelled.store(true, std::memory_order_release);
     cancel_loops();
-    // Requests waiting for a credentials refresh are woken (Cancelled) while their loops still run.
-    if (endpoint.credentials) endpoint.credentials->shutdown();
     abandon_writers();
     work.wait_idle();
+    // A refresh in flight may resume its waiters on the loops: it ends while they still run.
+    if (endpoint.credentials) endpoint.credentials->shutdown();
     slots.clear();
   }
 

@@ -56,12 +56,13 @@ RefreshWindows RefreshWindows::for_lifetime(Duration lifetime) {
 }
 
 struct CredentialCache::State : std::enable_shared_from_this<State> {
-  State(std::unique_ptr<auth::CredentialProvider> p, std::unique_ptr<CredentialTransport> t, Now n)
-      : provider(std::move(p)), transport(std::move(t)), now(std::move(n)) {}
+  State(std::unique_ptr<auth::CredentialProvider> p, std::unique_ptr<CredentialTransport> t, Now n, Logger l)
+      : provider(std::move(p)), transport(std::move(t)), now(std::move(n)), log(std::move(l)) {}
 
   std::unique_ptr<auth::CredentialProvider> provider;
   std::unique_ptr<CredentialTransport> transport;
   const Now now;
+  const Logger log;
   std::atomic<std::shared_ptr<const Entry>> entry;
   std::atomic<std::uint64_t> generation{1};  // bumped whenever entry changes: readers' copies go stale
 
@@ -73,6 +74,24 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   std::exception_ptr failure;            // of the last refresh, until one succeeds
   Clock::time_point next_attempt{};      // no background refresh before then
   std::vector<Reader::Current*> waiters;
+
+  // What a refresh brought, for the client's log: Warn when it failed while the set in use still serves
+  // (no request reports that failure), Info when it replaced a set.
+  void note(const std::shared_ptr<const Entry>& fresh, const std::exception_ptr& error, bool replaced,
+            bool absorbed) const {
+    if (error && absorbed && log.enabled(LogLevel::Warn)) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log.write(LogLevel::Warn, "credentials refresh from " + provider->source() + " failed: " + e.what() +
+                                      " (the current ones serve until they expire)");
+      }
+    } else if (replaced && log.enabled(LogLevel::Info)) {
+      const auto& expiration = fresh->credentials->expiration;
+      log.write(LogLevel::Info, "credentials from " + provider->source() + " refreshed" +
+                                    (expiration ? ", valid until " + format_time(*expiration) : ""));
+    }
+  }
 
   // With the lock held: the entry to sign with now, starting a refresh when it is due. Null when requests
   // have to wait for one.
@@ -117,14 +136,14 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
     const bool newer = fresh && (!current || !current->credentials->expiration ||
                                  !fresh->credentials->expiration ||
                                  *fresh->credentials->expiration > *current->credentials->expiration);
+    note(fresh, error, newer && current, current && at < current->expired_at);
     if (newer) {
       entry.store(fresh);
       generation.fetch_add(1, std::memory_order_release);
       failure = nullptr;
       next_attempt = {};
     } else {
-      // The one place a failed refresh is noted (a log hook would report it here): while the set in use is
-      // good, it only goes into the error should that set expire unrefreshed.
+      // While the set in use is good, a failure only goes into the error should that set expire unrefreshed.
       if (error) failure = error;
       if (current) {
         next_attempt = at + current->retry;
@@ -204,8 +223,8 @@ const Credentials& CredentialCache::Reader::Current::await_resume() {
 }
 
 CredentialCache::CredentialCache(std::unique_ptr<auth::CredentialProvider> provider,
-                                 std::unique_ptr<CredentialTransport> transport, Now now)
-    : state_(std::make_shared<State>(std::move(provider), std::move(transport), std::move(now))) {}
+                                 std::unique_ptr<CredentialTransport> transport, Now now, Logger log)
+    : state_(std::make_shared<State>(std::move(provider), std::move(transport), std::move(now), std::move(log))) {}
 
 CredentialCache::~CredentialCache() { shutdown(); }
 

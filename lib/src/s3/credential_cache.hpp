@@ -25,6 +25,7 @@
 #include "io/loop.hpp"
 #include "raws3/credentials.hpp"
 #include "s3/credential_transport.hpp"
+#include "s3/logger.hpp"
 
 namespace raws3::s3 {
 
@@ -45,9 +46,9 @@ class CredentialCache {
   using Snapshot = std::shared_ptr<const Credentials>;
   using Now = std::function<Clock::time_point()>;
 
-  // now: the clock the windows are measured by (tests pass their own).
+  // now: the clock the windows are measured by (tests pass their own); log: where refreshes are reported.
   CredentialCache(std::unique_ptr<auth::CredentialProvider> provider, std::unique_ptr<CredentialTransport> transport,
-                  Now now = Clock::now);
+                  Now now = Clock::now, Logger log = {});
   ~CredentialCache();  // shutdown()
   CredentialCache(const CredentialCache&) = delete;
   CredentialCache& operator=(const CredentialCache&) = delete;
