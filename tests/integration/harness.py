@@ -353,6 +353,11 @@ def _list_all(s3, method, result_key, bucket, prefix, **kw):
         raise
 
 
+def list_keys(s3, bucket, prefix=""):
+    """Every key under prefix, every page of the listing read."""
+    return [o["Key"] for o in _list_all(s3, "list_objects_v2", "Contents", bucket, prefix)]
+
+
 def abort_uploads(s3, bucket, prefix=""):
     """Abort every unfinished multipart upload under prefix (best effort; s3rver cannot list
     uploads: NotImplemented, ignored)."""

@@ -31,8 +31,7 @@ class BenchMixin:
         return prefix, report, rows
 
     def keys_under(self, prefix):
-        page = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
-        return [o["Key"] for o in page.get("Contents", [])]
+        return harness.list_keys(self.s3, self.bucket, prefix)
 
     def check(self, prefix, report, rows, ops, moves_bytes, size=16 * 1024):
         self.assertEqual(report["total_ops"], len(rows))

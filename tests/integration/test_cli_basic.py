@@ -316,13 +316,12 @@ class CliBasicMixin:
         self.ok("cp", "--recursive", self.url("up"), str(down))  # "up" means "up/", not "upper..."
         self.assert_local_tree(down, digests)
         self.ok("cp", "--recursive", self.url("up/a/"), self.url("moved"))
-        self.assertEqual(sorted(o["Key"] for o in self.s3.list_objects_v2(Bucket=self.bucket)["Contents"]
-                                if o["Key"].startswith("moved")), ["moved/b/two.bin", "moved/one.bin"])
+        self.assertEqual(sorted(harness.list_keys(self.s3, self.bucket, "moved")), ["moved/b/two.bin", "moved/one.bin"])
 
     # --- rm ----------------------------------------------------------------------------------------------
 
     def keys_left(self):
-        return sorted(o["Key"] for o in self.s3.list_objects_v2(Bucket=self.bucket).get("Contents", []))
+        return sorted(harness.list_keys(self.s3, self.bucket))
 
     def test_rm_single_and_whole_bucket(self):
         for key in ("keep", "gone/1", "gone/2/3"):
