@@ -89,8 +89,7 @@ int main(int argc, char** argv) {
   const std::string bucket = argv[1];
   const std::string key = argv[2];
   const std::size_t requests = std::stoull(argv[3]);
-  const char* endpoint = std::getenv("S3_ENDPOINT");
-  if (!endpoint) {
+  if (!std::getenv("S3_ENDPOINT")) {
     std::cerr << "load_driver: S3_ENDPOINT is not set\n";
     return 2;
   }
@@ -102,7 +101,7 @@ int main(int argc, char** argv) {
   std::uint64_t rss_after = 0;
   unsigned failures = 0;
   {
-    raws3::Client client(raws3::Config{.endpoint_url = endpoint, .addressing = raws3::Addressing::Path});
+    raws3::Client client(raws3::test::driver_config());
     const std::uint64_t size = client.head_object(bucket, key).size;
     // The first half fills every pool and every allocator arena; the second must find them as they were.
     failures += run_round(client, bucket, key, requests / 2, size);

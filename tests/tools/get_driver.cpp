@@ -46,9 +46,7 @@ int main(int argc, char** argv) {
   }
   std::uint64_t rss_before = 0;
   try {
-    const char* endpoint = std::getenv("S3_ENDPOINT");
-    raws3::Client client(raws3::Config{.endpoint_url = endpoint ? endpoint : "",
-                                       .addressing = raws3::Addressing::Path});
+    raws3::Client client(raws3::test::driver_config());
     const std::string &mode = args[0], &bucket = args[1], &key = args[2];
     unsigned progress_calls = 0;
     std::uint64_t progress_done = 0, progress_total = 0;

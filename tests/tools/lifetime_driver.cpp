@@ -29,16 +29,13 @@
 #include <thread>
 #include <vector>
 
+#include "driver_util.hpp"
 #include "raws3/client.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-raws3::Config config() {
-  const char* endpoint = std::getenv("S3_ENDPOINT");
-  return raws3::Config{.endpoint_url = endpoint ? endpoint : "", .addressing = raws3::Addressing::Path};
-}
 
 // What the `done` callbacks saw, by kind of error.
 struct Tally {
@@ -89,7 +86,7 @@ int inflight(const std::string& bucket, const std::string& key, unsigned n) {
   const std::vector<std::byte> small(1024);
   std::chrono::steady_clock::time_point closing;
   {
-    raws3::Client client(config());
+    raws3::Client client(raws3::test::driver_config());
     auto done = [&tally](std::exception_ptr error, auto&&...) { tally.record(error); };
     for (unsigned i = 0; i < n; ++i) {
       client.get_discard(bucket, key, {}, done);
@@ -130,7 +127,7 @@ int inflight(const std::string& bucket, const std::string& key, unsigned n) {
 }
 
 int blocking(const std::string& bucket, const std::string& key) {
-  raws3::Client client(config());
+  raws3::Client client(raws3::test::driver_config());
   std::promise<std::string> seen;
   client.head_object(bucket, key, [&](std::exception_ptr, raws3::HeadResult) {
     try {
@@ -155,7 +152,7 @@ int blocking(const std::string& bucket, const std::string& key) {
 
 int destroy_in_callback(const std::string& bucket, const std::string& key) {
   const unsigned threads_before = threads_of_this_process();
-  auto client = std::make_shared<raws3::Client>(config());
+  auto client = std::make_shared<raws3::Client>(raws3::test::driver_config());
   std::promise<std::string> waiting_call;
   // This one waits on the server until the client closes.
   client->get_discard(bucket, key, {}, [&](std::exception_ptr error, raws3::HeadResult) {
@@ -190,7 +187,7 @@ int destroy_in_callback(const std::string& bucket, const std::string& key) {
 int writer(const std::string& bucket, const std::string& key) {
   std::optional<raws3::ObjectWriter> w;
   {
-    raws3::Client client(config());
+    raws3::Client client(raws3::test::driver_config());
     w.emplace(client.writer(bucket, key, raws3::PutOptions{.part_size = 5u << 20}));
     const std::vector<std::byte> piece(11u << 20, std::byte{7});
     w->write_chunk(piece);  // two parts: the multipart upload has begun

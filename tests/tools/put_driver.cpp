@@ -90,9 +90,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const char* endpoint = std::getenv("S3_ENDPOINT");
-    raws3::Client client(raws3::Config{.endpoint_url = endpoint ? endpoint : "",
-                                       .addressing = raws3::Addressing::Path});
+    raws3::Client client(raws3::test::driver_config());
     const std::string& mode = args[0];
     const raws3::PutOptions options = options_from_env();
     const auto start = std::chrono::steady_clock::now();

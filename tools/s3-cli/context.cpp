@@ -36,7 +36,7 @@ unsigned timeout_ms(double seconds) {
 }  // namespace
 
 raws3::Config make_config(const GlobalOptions& options) {
-  raws3::Config config;
+  raws3::Config config = raws3::Config::from_environment();
   config.endpoint_url = options.endpoint_url;
   config.region = options.region;
   config.profile = options.profile;

@@ -30,6 +30,7 @@
 
 #include "raws3/config.hpp"
 #include "raws3/error.hpp"
+#include "raws3/export.hpp"
 #include "raws3/object_writer.hpp"
 #include "raws3/types.hpp"
 
@@ -93,7 +94,7 @@ struct GetOptions {
   std::function<void()> first_byte{};
 };
 
-class Client {
+class RAWS3_API Client {
  public:
   explicit Client(Config config = {});
   ~Client();

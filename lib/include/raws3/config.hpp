@@ -8,6 +8,7 @@
 
 #include "raws3/addressing.hpp"
 #include "raws3/credentials.hpp"
+#include "raws3/export.hpp"
 #include "raws3/log.hpp"
 
 namespace raws3 {
@@ -19,8 +20,8 @@ inline constexpr std::uint64_t kMinPartSize = 5ull << 20;
 inline constexpr std::uint64_t kMaxPartSize = 5ull << 30;
 
 // Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
-// RAWS3_* environment variable (see Tuning::from_env).
-struct Tuning {
+// RAWS3_* environment variable, read by Tuning::from_env (and Config::from_environment) alone.
+struct RAWS3_API Tuning {
   unsigned threads = 0;                        // RAWS3_THREADS: event loops; 0 = one per core
   unsigned max_conns = 64;                     // RAWS3_MAX_CONNS: connections per loop and endpoint
   std::uint64_t get_part_size = 8ull << 20;    // RAWS3_GET_PART_SIZE
@@ -46,10 +47,12 @@ struct Tuning {
 
 // "8388608", "8MiB", "8M", "64KiB", "1GiB", "1.5GiB" → bytes. K/M/G/T are binary (S3 tools' habit).
 // Throws ConfigError naming `what` (the flag or variable) on anything else.
-std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
+RAWS3_API std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
 
-// Every field has a default, so designated initializers may name only what they set.
-struct Config {
+// Every field has a default, so designated initializers may name only what they set. Making one reads
+// nothing and cannot fail: the AWS_* variables and shared files are read by Client's constructor, for what
+// the Config leaves empty, and the RAWS3_* variables only by from_environment().
+struct RAWS3_API Config {
   // Empty: resolved from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, else AWS S3 for the region.
   std::string endpoint_url{};
   // Empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, else us-east-1.
@@ -63,10 +66,14 @@ struct Config {
   Addressing addressing = Addressing::Auto;
   std::string ca_bundle{};  // empty: AWS_CA_BUNDLE, else the system store
   bool verify_tls = true;
-  Tuning tuning = Tuning::from_env();
+  Tuning tuning{};  // Tuning's defaults; from_environment() reads the RAWS3_* variables
   // What the client logs (raws3/log.hpp), and where: an empty handler writes lines to stderr.
   LogLevel log_level = LogLevel::Off;
   LogHandler log_handler{};
+
+  // A Config whose tuning comes from the RAWS3_* variables (Tuning::from_env), the rest left to Client's
+  // constructor: what s3-cli starts from. Throws ConfigError naming a variable that does not parse.
+  static Config from_environment();
 };
 
 }  // namespace raws3

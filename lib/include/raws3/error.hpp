@@ -4,48 +4,50 @@
 #include <stdexcept>
 #include <string>
 
+#include "raws3/export.hpp"
+
 namespace raws3 {
 
 // Base of every librawS3 error.
-class Error : public std::runtime_error {
+class RAWS3_API Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 // Bad input on our side: a malformed URL, missing or unreadable credentials, a broken config file.
-class ConfigError : public Error {
+class RAWS3_API ConfigError : public Error {
  public:
   using Error::Error;
 };
 
 // The transport failed: DNS, connect, reset, timeout, TLS, a response that is not valid HTTP.
-class NetworkError : public Error {
+class RAWS3_API NetworkError : public Error {
  public:
   using Error::Error;
 };
 
 // Received bytes failed the checksum the server sent with them. Not retried: the same request may well
 // bring the same bytes back, and only the caller knows whether fetching the whole object again is worth it.
-class IntegrityError : public Error {
+class RAWS3_API IntegrityError : public Error {
  public:
   using Error::Error;
 };
 
 // Client::cancel() was called: the operation stopped early, having undone what it could (an unfinished
 // multipart upload aborted, a partial download removed).
-class Cancelled : public Error {
+class RAWS3_API Cancelled : public Error {
  public:
   using Error::Error;
 };
 
 // A local file could not be read or written.
-class FileError : public Error {
+class RAWS3_API FileError : public Error {
  public:
   using Error::Error;
 };
 
 // The server answered with an S3 error (or an HTTP error status without an S3 error body).
-class S3Error : public Error {
+class RAWS3_API S3Error : public Error {
  public:
   S3Error(int http_status, std::string code, std::string message, std::string request_id = {},
           std::string region = {});

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "raws3/export.hpp"
+
 namespace raws3 {
 
 // Each level shows the ones before it too: Warn shows errors and warnings, Debug everything.
@@ -18,9 +20,9 @@ enum class LogLevel { Off, Error, Warn, Info, Debug };
 using LogHandler = std::function<void(LogLevel level, std::string_view line)>;
 
 // "error", "warn" (or "warning"), "info", "debug", "off", in any case; nullopt for anything else.
-std::optional<LogLevel> parse_log_level(std::string_view name);
+RAWS3_API std::optional<LogLevel> parse_log_level(std::string_view name);
 
 // "error", "warning", "info", "debug", "off".
-std::string_view log_level_name(LogLevel level) noexcept;
+RAWS3_API std::string_view log_level_name(LogLevel level) noexcept;
 
 }  // namespace raws3

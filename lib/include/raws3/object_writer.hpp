@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "raws3/export.hpp"
+
 namespace raws3 {
 
 // What an upload did.
@@ -29,11 +31,11 @@ struct PutResult {
   bool part_size_raised = false;
 };
 
-class ObjectWriter {
+class RAWS3_API ObjectWriter {
  public:
   // Where the bytes go: an S3 upload (Client::writer) or a local file (store/). After a call that threw,
   // or instead of finish(), abort() is called once and must leave nothing behind.
-  class Backend {
+  class RAWS3_API Backend {
    public:
     virtual ~Backend() = default;
     virtual void write_chunk(std::span<const std::byte> bytes) = 0;

@@ -47,7 +47,8 @@ namespace detail {
 //   coroutine. Calls made while the client closes (from a `done`, say) fail with raws3::Cancelled.
 // - A blocking call waits for a loop, so it must never run on one of the client's own loop threads:
 //   it throws raws3::Error there instead of waiting for itself.
-struct Client::Impl {
+// Hidden, though inside the exported Client: nothing of it is API.
+struct __attribute__((visibility("hidden"))) Client::Impl {
   // A live ObjectWriter's upload: what a closing client must abort before its loops go.
   class Writer {
    public:

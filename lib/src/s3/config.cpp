@@ -65,6 +65,8 @@ std::uint64_t env_size(const char* name, std::uint64_t fallback) {
 
 }  // namespace
 
+Config Config::from_environment() { return Config{.tuning = Tuning::from_env()}; }
+
 Tuning Tuning::from_env() {
   Tuning t;
   t.threads = env_count("RAWS3_THREADS", t.threads, 0);
