@@ -11,6 +11,13 @@
 
 namespace raws3 {
 
+// What a client's event loops run on.
+enum class IoEngine {
+  Auto,   // io_uring where the kernel lets us set it up with everything the data path needs, else epoll
+  Uring,  // io_uring or nothing: the Client's constructor throws raws3::Error saying why not
+  Epoll,
+};
+
 // Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
 // RAWS3_* environment variable (see Tuning::from_env).
 struct Tuning {
@@ -27,6 +34,7 @@ struct Tuning {
   unsigned max_attempts = 5;                   // RAWS3_MAX_ATTEMPTS
   unsigned connect_timeout_ms = 10'000;        // RAWS3_CONNECT_TIMEOUT_MS
   unsigned timeout_ms = 60'000;                // RAWS3_TIMEOUT_MS: no progress this long fails an attempt
+  IoEngine io_engine = IoEngine::Auto;         // RAWS3_IO: auto, uring or epoll
 
   // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
   // ConfigError naming the variable.

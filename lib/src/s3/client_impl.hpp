@@ -78,7 +78,7 @@ struct Client::Impl {
       const unsigned file_buffers_per_loop = (config.tuning.get_inflight + thread_count - 1) / thread_count;
       slots.resize(thread_count);
       for (Slot& slot : slots) {
-        slot.thread = std::make_unique<io::LoopThread>();
+        slot.thread = std::make_unique<io::LoopThread>(engine.backend);
         std::promise<void> ready;
         slot.thread->loop().post([&] {
           try {
@@ -154,6 +154,8 @@ struct Client::Impl {
   }
 
   Config config;
+  // Decided with the Client, before any loop exists: a required engine that is missing fails the constructor.
+  io::EngineChoice engine = io::choose_engine(config.tuning.io_engine);
   std::string endpoint_url;
   s3::Endpoint endpoint;
   unsigned thread_count = 1;
