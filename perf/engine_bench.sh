@@ -54,19 +54,19 @@ workload() {
   done
   rm -f "$work/out"
 }
-bench() {  # put|get SIZE OBJECTS
-  "${s3cli[@]}" --json bench "$1" --bucket bucket --obj.size "$2" --objects "$3" --concurrent 32 \
-    --duration "${BENCH_S}s" --warmup 1s
+bench() {  # the s3-cli bench command line for put|get SIZE OBJECTS, into $command
+  command=("${s3cli[@]}" --json bench "$1" --bucket bucket --obj.size "$2" --objects "$3" --concurrent 32
+    --duration "${BENCH_S}s" --warmup 1s)
 }
 
 for i in $(seq "$RUNS"); do
   echo "run $i of $RUNS: ${order[*]}" >&2
-  workload bench-put-64KiB 0 0 bench put 64KiB 1000
+  bench put 64KiB 1000 && workload bench-put-64KiB 0 0 "${command[@]}"
   python3 "$top/perf/nulls3_fill.py" "$null/data" "$work/64k.bin" "" 1000
-  workload bench-get-64KiB $((1000 << 16)) 0 bench get 64KiB 1000
-  workload bench-put-8MiB 0 0 bench put 8MiB 16
+  bench get 64KiB 1000 && workload bench-get-64KiB $((1000 << 16)) 0 "${command[@]}"
+  bench put 8MiB 16 && workload bench-put-8MiB 0 0 "${command[@]}"
   python3 "$top/perf/nulls3_fill.py" "$null/data" "$work/8m.bin" "" 16
-  workload bench-get-8MiB $((16 << 23)) 0 bench get 8MiB 16
+  bench get 8MiB 16 && workload bench-get-8MiB $((16 << 23)) 0 "${command[@]}"
   workload "put-${LARGE_MB}MiB" "$large" 1 "${s3cli[@]}" -q put "$null/data/key" s3://bucket/key
   workload "get-${LARGE_MB}MiB" "$large" 1 "${s3cli[@]}" -q get s3://bucket/key "$work/out"
   order=("${order[1]}" "${order[0]}")

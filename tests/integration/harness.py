@@ -171,7 +171,8 @@ def cli_env(env=None, extra_env=None):
     """The environment s3-cli runs with:
     1. the inherited environment minus every AWS_* variable (the machine's AWS_CA_BUNDLE,
        AWS_PROFILE, AWS_ENDPOINT_URL... cannot steer the CLI), plus AWS_EC2_METADATA_DISABLED=true
-       (no instance-metadata lookups);
+       (no instance-metadata lookups); RAWS3_* pass, so `meson test --setup epoll` (RAWS3_IO=epoll)
+       reaches every s3-cli and driver a test starts;
     2. every variable of env: a server env (its AWS_* credentials and region; S3_* are harmless)
        or a whole environment built by the test. AWS_CA_BUNDLE from env is kept only if it differs
        from the inherited value, i.e. only if the test set it itself;
