@@ -6,7 +6,6 @@
 // vanishes when its file is closed, so every first wait adds it again (EEXIST: it was still there).
 // Readiness that came before a wait is not missed, since an operation tries before it waits.
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
