@@ -171,7 +171,8 @@ def cli_env(env=None, extra_env=None):
     """The environment s3-cli runs with:
     1. the inherited environment minus every AWS_* variable (the machine's AWS_CA_BUNDLE,
        AWS_PROFILE, AWS_ENDPOINT_URL... cannot steer the CLI), plus AWS_EC2_METADATA_DISABLED=true
-       (no instance-metadata lookups);
+       (no instance-metadata lookups); RAWS3_* pass, so `meson test --setup epoll` (RAWS3_IO=epoll)
+       reaches every s3-cli and driver a test starts;
     2. every variable of env: a server env (its AWS_* credentials and region; S3_* are harmless)
        or a whole environment built by the test. AWS_CA_BUNDLE from env is kept only if it differs
        from the inherited value, i.e. only if the test set it itself;
@@ -199,10 +200,10 @@ def cli_global_args(env):
     return args
 
 
-def start_cli(*args, env=None, stdin=subprocess.DEVNULL, extra_env=None, global_args=False, cwd=None):
+def start_cli(*args, env=None, stdin=subprocess.DEVNULL, extra_env=None, global_args=False, cwd=None, under=()):
     """Start s3-cli with args in a session of its own, stdout and stderr piped: the Popen, with .argv.
-    env, extra_env and global_args as for run_cli; stdin as for subprocess.Popen."""
-    argv = [cli_path()]
+    env, extra_env, global_args and under as for run_cli; stdin as for subprocess.Popen."""
+    argv = [*map(str, under), cli_path()]
     if env is not None and global_args:
         argv += cli_global_args(env)
     argv += [str(a) for a in args]
@@ -212,7 +213,7 @@ def start_cli(*args, env=None, stdin=subprocess.DEVNULL, extra_env=None, global_
     return proc
 
 
-def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_args=False, cwd=None):
+def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_args=False, cwd=None, under=()):
     """Run s3-cli with args and return CliResult(rc, stdout bytes, stderr text).
 
     env: a server env (server_env(...)) or an environment dict: see cli_env for what the
@@ -220,6 +221,7 @@ def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_arg
          (from the server env) before args; ServerTestCase.cli does that.
     stdin: bytes, a file object, or None (/dev/null).
     timeout: seconds; on expiry the whole process group is killed and the test fails.
+    under: a command line s3-cli runs under (a wrapper that execs it), e.g. [no_uring].
     """
     feed = None
     if isinstance(stdin, (bytes, bytearray, memoryview)):
@@ -228,7 +230,8 @@ def run_cli(*args, env=None, stdin=None, timeout=120, extra_env=None, global_arg
         stdin_arg = subprocess.DEVNULL
     else:
         stdin_arg = stdin
-    proc = start_cli(*args, env=env, stdin=stdin_arg, extra_env=extra_env, global_args=global_args, cwd=cwd)
+    proc = start_cli(*args, env=env, stdin=stdin_arg, extra_env=extra_env, global_args=global_args, cwd=cwd,
+                     under=under)
     argv = proc.argv
     try:
         out, err = proc.communicate(feed, timeout=timeout)

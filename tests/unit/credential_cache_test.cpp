@@ -24,6 +24,9 @@ namespace {
 
 using Clock = CredentialCache::Clock;
 
+// What a client here would run on (RAWS3_IO applies, as for a client).
+io::Backend loop_backend() { return io::choose_engine(Tuning::from_env().io_engine).backend; }
+
 // A clock the test moves.
 struct FakeClock {
   std::atomic<Clock::rep> ticks{Clock::now().time_since_epoch().count()};
@@ -94,7 +97,7 @@ struct Fixture {
   explicit Fixture(Clock::duration lifetime) {
     auto owned = std::make_unique<FakeProvider>(clock, lifetime);
     provider = owned.get();
-    cache = std::make_unique<CredentialCache>(std::move(owned), std::make_unique<CredentialTransport>(io::TlsOptions{}),
+    cache = std::make_unique<CredentialCache>(std::move(owned), std::make_unique<CredentialTransport>(loop_backend(), io::TlsOptions{}),
                                               [this] { return clock.now(); });
   }
   FakeClock clock;
@@ -230,7 +233,7 @@ io::Task<std::string> sign_once(CredentialCache& cache, io::Loop& loop) {
 
 TEST_CASE("on a loop: the wait for expired credentials leaves the loop free, and resumes on it", "[cache]") {
   Fixture f(10s);
-  io::LoopThread thread;
+  io::LoopThread thread(loop_backend());
   io::Loop& loop = thread.loop();
   f.cache->current_blocking();
   f.clock.advance(9600ms);
@@ -259,7 +262,7 @@ TEST_CASE("on a loop: the wait for expired credentials leaves the loop free, and
 
 TEST_CASE("on a loop: cancel() fails the waiting requests at once", "[cache]") {
   Fixture f(10s);
-  io::LoopThread thread;
+  io::LoopThread thread(loop_backend());
   io::Loop& loop = thread.loop();
   f.cache->current_blocking();
   f.clock.advance(9600ms);

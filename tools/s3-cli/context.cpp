@@ -135,6 +135,9 @@ Context::~Context() { Interrupts::set_fallback(nullptr); }
 raws3::Client& Context::client() {
   std::call_once(client_once_, [this] {
     client_ = std::make_unique<raws3::Client>(config_);
+    if (const std::string& why = client_->io_fallback_reason(); !why.empty()) {
+      Console::instance().err("s3-cli: io_uring unavailable (" + why + "): using " + client_->io_backend());
+    }
     Interrupts::set_fallback([client = client_.get()] { client->cancel(); });
   });
   return *client_;

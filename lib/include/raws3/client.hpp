@@ -5,9 +5,10 @@
 //   std::string body = client.get_object("bucket", "key");
 //
 // Every call has a blocking form; the calls that storage tools drive by the thousand also have an
-// asynchronous form returning a std::future. The client owns its event loops (one io_uring thread each,
-// started on first use); it is safe to call from any number of threads. Failures throw raws3::Error
-// subclasses (raws3/error.hpp): S3Error carries the server's code, message, request id and HTTP status.
+// asynchronous form returning a std::future. The client owns its event loops (one thread each, on
+// io_uring or epoll: io_backend(); started on first use); it is safe to call from any number of threads.
+// Failures throw raws3::Error subclasses (raws3/error.hpp): S3Error carries the server's code, message,
+// request id and HTTP status.
 //
 // Destroying a client with calls in flight cancels them (as cancel() does) and waits until every one has
 // ended: each callback runs exactly once before the destructor returns, with raws3::Cancelled when it was
@@ -104,6 +105,11 @@ class RAWS3_API Client {
   // What the configuration resolved to.
   const std::string& region() const noexcept;
   const std::string& endpoint_url() const noexcept;
+  // The engine under the client's loops: "io_uring", or "epoll" (Tuning::io_engine, RAWS3_IO).
+  const std::string& io_backend() const noexcept;
+  // Why the client runs on epoll although io_uring was not ruled out (IoEngine::Auto), e.g.
+  // "io_uring_setup: Operation not permitted"; empty otherwise.
+  const std::string& io_fallback_reason() const noexcept;
 
   std::vector<BucketInfo> list_buckets();
   void create_bucket(const std::string& bucket);

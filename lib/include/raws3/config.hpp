@@ -19,6 +19,13 @@ namespace raws3 {
 inline constexpr std::uint64_t kMinPartSize = 5ull << 20;
 inline constexpr std::uint64_t kMaxPartSize = 5ull << 30;
 
+// What a client's event loops run on.
+enum class IoEngine {
+  Auto,   // io_uring where the kernel lets us set it up with everything the data path needs, else epoll
+  Uring,  // io_uring or nothing: the Client's constructor throws raws3::Error saying why not
+  Epoll,
+};
+
 // Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
 // RAWS3_* environment variable, read by Tuning::from_env (and Config::from_environment) alone.
 struct RAWS3_API Tuning {
@@ -39,6 +46,7 @@ struct RAWS3_API Tuning {
   // RAWS3_DNS_TTL_MS: how long a host's addresses are used before new connections look them up again (in
   // the background: requests go on with the old ones). getaddrinfo tells no TTL; 30 s is the JVM's default.
   unsigned dns_ttl_ms = 30'000;
+  IoEngine io_engine = IoEngine::Auto;         // RAWS3_IO: auto, uring or epoll
 
   // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
   // ConfigError naming the variable.

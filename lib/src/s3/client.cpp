@@ -24,6 +24,8 @@ Client::~Client() {
 
 const std::string& Client::region() const noexcept { return impl_->endpoint.region; }
 const std::string& Client::endpoint_url() const noexcept { return impl_->endpoint_url; }
+const std::string& Client::io_backend() const noexcept { return impl_->engine.name; }
+const std::string& Client::io_fallback_reason() const noexcept { return impl_->engine.fallback_reason; }
 
 void Client::cancel() noexcept {
   impl_->endpoint.cancelled.store(true, std::memory_order_release);

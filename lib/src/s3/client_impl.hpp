@@ -83,7 +83,7 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
     if (endpoint.url.tls()) endpoint.tls = std::make_unique<io::TlsContext>(tls);
     if (settings.credentials) {
       endpoint.credentials = std::make_unique<s3::CredentialCache>(std::move(settings.credentials),
-                                                                   std::make_unique<s3::CredentialTransport>(tls),
+                                                                   std::make_unique<s3::CredentialTransport>(engine.backend, tls),
                                                                    s3::CredentialCache::Clock::now, endpoint.log);
       endpoint.credentials->current_blocking();  // the first fetch: a source without credentials fails here
     }
@@ -106,7 +106,7 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
       const unsigned file_buffers_per_loop = (config.tuning.get_inflight + thread_count - 1) / thread_count;
       std::vector<std::unique_ptr<s3::LoopSlot>> made;
       for (unsigned i = 0; i < thread_count; ++i)
-        made.push_back(std::make_unique<s3::LoopSlot>(endpoint, file_buffers_per_loop));
+        made.push_back(std::make_unique<s3::LoopSlot>(engine.backend, endpoint, file_buffers_per_loop));
       slots = std::move(made);
       loops_started.store(true, std::memory_order_release);
     });
@@ -216,6 +216,8 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
   }
 
   Config config;
+  // Decided with the Client, before any loop exists: a required engine that is missing fails the constructor.
+  io::EngineChoice engine = io::choose_engine(config.tuning.io_engine);
   std::string endpoint_url;
   s3::Endpoint endpoint;
   unsigned thread_count = 1;

@@ -63,6 +63,16 @@ std::uint64_t env_size(const char* name, std::uint64_t fallback) {
   return n;
 }
 
+IoEngine env_io_engine(const char* name, IoEngine fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  const std::string_view text(value);
+  if (text == "auto") return IoEngine::Auto;
+  if (text == "uring") return IoEngine::Uring;
+  if (text == "epoll") return IoEngine::Epoll;
+  throw ConfigError(std::string(name) + ": '" + value + "' is not one of auto, uring, epoll");
+}
+
 }  // namespace
 
 Config Config::from_environment() { return Config{.tuning = Tuning::from_env()}; }
@@ -84,6 +94,7 @@ Tuning Tuning::from_env() {
   t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 0);
   t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 0);
   t.dns_ttl_ms = env_count("RAWS3_DNS_TTL_MS", t.dns_ttl_ms, 0);
+  t.io_engine = env_io_engine("RAWS3_IO", t.io_engine);
   return t;
 }
 

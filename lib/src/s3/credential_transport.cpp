@@ -48,13 +48,14 @@ io::Task<auth::HttpAnswer> exchange(io::Loop& loop, const std::vector<io::Socket
 
 }  // namespace
 
-CredentialTransport::CredentialTransport(io::TlsOptions tls) : tls_options_(std::move(tls)) {}
+CredentialTransport::CredentialTransport(io::Backend backend, io::TlsOptions tls)
+    : backend_(backend), tls_options_(std::move(tls)) {}
 
 CredentialTransport::~CredentialTransport() = default;
 
 io::Loop& CredentialTransport::loop() {
   std::lock_guard lock(mutex_);
-  if (!thread_) thread_ = std::make_unique<io::LoopThread>();
+  if (!thread_) thread_ = std::make_unique<io::LoopThread>(backend_);
   return thread_->loop();
 }
 

@@ -16,8 +16,9 @@ namespace raws3::s3 {
 
 class CredentialTransport final : public auth::HttpTransport {
  public:
-  // tls: what https calls verify against (the client's --ca-bundle / --no-verify-ssl, as awscli does).
-  explicit CredentialTransport(io::TlsOptions tls);
+  // backend: the client's engine. tls: what https calls verify against (the client's --ca-bundle /
+  // --no-verify-ssl, as awscli does).
+  CredentialTransport(io::Backend backend, io::TlsOptions tls);
   ~CredentialTransport() override;
 
   // One request on a connection of its own (a refresh is rare; nothing is kept between calls). Blocks the
@@ -30,6 +31,7 @@ class CredentialTransport final : public auth::HttpTransport {
  private:
   io::Loop& loop();
 
+  io::Backend backend_;
   io::TlsOptions tls_options_;
   std::mutex mutex_;  // guards thread_ and tls_, made on first use
   std::unique_ptr<io::LoopThread> thread_;

@@ -4,7 +4,7 @@
 
 namespace raws3::s3 {
 
-LoopSlot::LoopSlot(const Endpoint& endpoint, unsigned file_buffers) {
+LoopSlot::LoopSlot(io::Backend backend, const Endpoint& endpoint, unsigned file_buffers) : thread_(backend) {
   std::promise<void> ready;
   loop().post([&] {
     try {

@@ -14,8 +14,8 @@ namespace raws3::s3 {
 // thread stops. Destroy a slot only once no work of the client can still run on it (WorkTracker).
 class LoopSlot {
  public:
-  // Starts the thread and builds the context on it; throws what either threw.
-  LoopSlot(const Endpoint& endpoint, unsigned file_buffers);
+  // Starts the thread on `backend` and builds the context on it; throws what either threw.
+  LoopSlot(io::Backend backend, const Endpoint& endpoint, unsigned file_buffers);
   ~LoopSlot();
   LoopSlot(const LoopSlot&) = delete;
   LoopSlot& operator=(const LoopSlot&) = delete;
