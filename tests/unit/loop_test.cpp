@@ -467,3 +467,16 @@ TEST_CASE("RAWS3_IO picks the engine; io_uring required where it cannot run is a
     CHECK_THROWS_WITH(io::choose_engine(IoEngine::Uring), "io_uring unavailable: " + why + " (RAWS3_IO=uring)");
   }
 }
+
+TEST_CASE("a loop thread stopped right after its last posted work ran never wakes a destroyed engine", "[io]") {
+  // ~LoopSlot's pattern: post work, wait for it, destroy the thread. The loop used to be able to run the
+  // stop request, leave and delete itself between request_stop()'s queueing and its wake-up, which then
+  // used the freed engine (a crash in Loop::post on the destroying thread; ASan sees it here).
+  ENGINE_UNDER_TEST(backend);
+  for (int i = 0; i < 2'000; ++i) {
+    io::LoopThread thread(backend);
+    std::promise<void> ran;
+    thread.loop().post([&] { ran.set_value(); });
+    ran.get_future().wait();
+  }
+}

@@ -11,20 +11,24 @@ Loop::Loop(Backend backend, unsigned entries)
   done_.reserve(256);
 }
 
-Loop::~Loop() = default;
+// A thread that posts holds posted_mutex_ until it has woken the engine: what it posted cannot run, and the
+// loop cannot stop and be destroyed, before it lets go. (Posting, then waking after the lock, let a loop that
+// ran the posted function first stop, and the poster then woke a destroyed engine.)
+Loop::~Loop() { std::lock_guard wait_for_posters(posted_mutex_); }
 
 void Loop::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(posted_mutex_);
-    posted_.push_back(std::move(fn));
-  }
+  std::lock_guard lock(posted_mutex_);
+  enqueue_locked(std::move(fn));
+}
+
+void Loop::enqueue_locked(std::function<void()> fn) {
+  posted_.push_back(std::move(fn));
   // From the loop itself (a completion starting the next request), run() finds it before it waits again:
   // no eventfd write, no extra trip through the engine.
-  if (on_loop_thread()) {
+  if (on_loop_thread())
     posted_locally_ = true;
-    return;
-  }
-  engine_->wake();
+  else
+    engine_->wake();
 }
 
 void Loop::OffLoop::await_suspend(std::coroutine_handle<> h) {
@@ -39,8 +43,10 @@ void Loop::OffLoop::await_suspend(std::coroutine_handle<> h) {
 }
 
 void Loop::request_stop() {
+  // Under the lock, so that the loop cannot see the flag, stop and go before this post has woken it.
+  std::lock_guard lock(posted_mutex_);
   stop_.store(true, std::memory_order_release);
-  post([] {});
+  enqueue_locked([] {});
 }
 
 void Loop::run_posted() {

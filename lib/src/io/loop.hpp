@@ -144,6 +144,8 @@ class Loop {
                       .buffer_index = buf_index, .timeout = timeout});
   }
   void run_posted();
+  // Queues fn and wakes the loop (unless called on it); posted_mutex_ held.
+  void enqueue_locked(std::function<void()> fn);
 
   Backend backend_;
   std::unique_ptr<Engine> engine_;
