@@ -28,6 +28,12 @@ def namespaces_available():
     return probe.returncode == 0
 
 
+def under_hosts(hosts):
+    """The command line a program runs under to see the file `hosts` as its /etc/hosts (a mount namespace
+    of its own). Rewrite the file in place: the namespace's /etc/hosts is that inode, bound over it."""
+    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts)]
+
+
 class Dns(OneLineErrors, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -53,13 +59,12 @@ class Dns(OneLineErrors, unittest.TestCase):
         self.hosts = self.tmp / "hosts"
 
     def write_hosts(self, *addresses):
-        # In place: the namespace's /etc/hosts is this file's inode, bound over it.
         self.hosts.write_text("".join(f"{a} {NAME}\n" for a in addresses))
 
     def start(self, *args, **extra_env):
         """s3-cli against http://multi.test:PORT, in a namespace whose /etc/hosts is self.hosts."""
-        argv = ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(self.hosts),
-                harness.cli_path(), "--endpoint-url", f"http://{NAME}:{self.port}", "--region", "us-east-1",
+        argv = [*under_hosts(self.hosts), harness.cli_path(), "--endpoint-url", f"http://{NAME}:{self.port}",
+                "--region", "us-east-1",
                 *map(str, args)]
         proc = subprocess.Popen(argv, env=harness.cli_env(self.server.env, extra_env), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)

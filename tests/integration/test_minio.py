@@ -9,12 +9,11 @@ must reach: a request sent in the other style cannot resolve its host and fails.
 test_cli_basic, test_multipart and test_bench.)
 """
 import os
-import subprocess
 import unittest
 from urllib.parse import urlsplit
 
 import harness
-from test_dns import namespaces_available
+from test_dns import namespaces_available, under_hosts
 
 DOMAIN = "minio.test"
 
@@ -33,9 +32,8 @@ class Addressing(harness.ServerTestCase):
         """s3-cli against http://minio.test:PORT, in a namespace whose /etc/hosts names `hosts` only."""
         path = self.tmp / "hosts"
         path.write_text("".join(f"127.0.0.1 {h}\n" for h in hosts))
-        under = ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', path]
         return harness.run_cli("--endpoint-url", f"http://{DOMAIN}:{self.port}", "--region", "us-east-1", *args,
-                               env=self.env, stdin=stdin, under=under, timeout=60)
+                               env=self.env, stdin=stdin, under=under_hosts(path), timeout=60)
 
     def round_trip(self, hosts, *style):
         key = self.prefix() + "styled object"
