@@ -476,7 +476,8 @@ class Handler(BaseHTTPRequestHandler):
         prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
         max_keys = int(q.get("max-keys", 1000))
         after = q.get("continuation-token") or q.get("start-after", "")
-        encode = (lambda s: urllib.parse.quote(s, safe="/")) if q.get("encoding-type") == "url" else (lambda s: s)
+        # As AWS writes keys for encoding-type=url: form encoding, a space as '+'.
+        encode = (lambda s: urllib.parse.quote_plus(s, safe="/")) if q.get("encoding-type") == "url" else (lambda s: s)
         with self.state.lock:
             keys = sorted(k for k in objects if k.startswith(prefix) and k > after)
         entries, prefixes, last, truncated = [], [], None, False

@@ -2,8 +2,9 @@
 
 The tests talk to the local test servers started by tests/servers/*.sh, which describe
 themselves in env files: $RAWS3_TEST_STATE/<server>/env (default /tmp/raws3-test).
-Servers: s3rver, moto, rgw, and the TLS fronts s3rver-tls, moto-tls, rgw-tls,
-s3rver-tls-wrongname (a certificate for the wrong name).
+Servers: s3rver, moto, rgw, minio (one drive), minio-ec (4 drives erasure-coded), minio-tls (MinIO's own
+TLS), and the TLS fronts s3rver-tls, moto-tls, rgw-tls, s3rver-tls-wrongname (a certificate for the wrong
+name).
 
 Environment:
   RAWS3_CLI               the s3-cli binary (default: build/tools/s3-cli in the source tree).
@@ -54,6 +55,9 @@ _START_HINT = {
     "s3rver-tls-wrongname": "tests/servers/s3rver.sh start && tests/servers/tls.sh start",
     "moto-tls": "tests/servers/moto.sh start && tests/servers/tls.sh start",
     "rgw-tls": "tests/servers/rgw.sh start && tests/servers/tls.sh start",
+    "minio": "tests/servers/minio.sh start",
+    "minio-ec": "tests/servers/minio.sh start",
+    "minio-tls": "tests/servers/minio.sh start",
 }
 ENV_KEYS = ("S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
             "S3_BUCKET")

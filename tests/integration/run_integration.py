@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
 
-ALL_SERVERS = ["s3rver", "moto", "tls", "rgw"]
+ALL_SERVERS = ["s3rver", "moto", "tls", "rgw", "minio"]
 
 
 def script(name):

@@ -123,7 +123,7 @@ class BenchMixin:
         self.assertEqual(res.rc, 2, res.describe())
 
 
-harness.server_variants(BenchMixin, ["s3rver", "moto", "rgw"], globals())
+harness.server_variants(BenchMixin, ["s3rver", "moto", "rgw", "minio", "minio-ec"], globals())
 
 
 class BenchErrors(fault_server.FaultServerTestCase):

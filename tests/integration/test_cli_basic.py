@@ -33,6 +33,16 @@ S3RVER_ONLY_KEYS = [
     "paren(",
 ]
 
+# Listings are asked for with encoding-type=url, where AWS and MinIO write a space as '+' and a '+' as
+# %2B (form encoding, not RFC 3986): a decoder that takes '+' literally, or decodes twice, lists these
+# under other names.
+LISTING_ENCODING_KEYS = [
+    "space and+plus",
+    "%2B literally",
+    "a+%20+b",
+    "tab\tand newline\nin key",
+]
+
 
 def s3rver_quirks(key):
     """The steps s3rver itself gets wrong for a key, boto3's requests included."""
@@ -379,7 +389,7 @@ class CliBasicMixin:
 
 class CliBasic_s3rver(CliBasicMixin, harness.ServerTestCase):
     SERVER = "s3rver"
-    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS + LISTING_ENCODING_KEYS
     quirks = staticmethod(s3rver_quirks)
 
 
@@ -391,13 +401,36 @@ class CliBasic_moto(CliBasicMixin, harness.ServerTestCase):
 # radosgw, a production server, takes every key as it is.
 class CliBasic_rgw(CliBasicMixin, harness.ServerTestCase):
     SERVER = "rgw"
-    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+    KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS + LISTING_ENCODING_KEYS
 
 
 # The same commands over HTTPS, through a TLS front with a CA made at test time.
 class CliBasic_rgw_tls(CliBasicMixin, harness.ServerTestCase):
     SERVER = "rgw-tls"
     KEYS = PORTABLE_KEYS + S3RVER_ONLY_KEYS
+
+
+# MinIO keeps objects as paths on its drives: it refuses a key with "//" on erasure-coded drives
+# (400 XMinioInvalidObjectName; AWS takes it), and lists "/leading-slash" as "leading-slash" (the same
+# object: a GET of either name reads it).
+MINIO_KEYS = [k for k in PORTABLE_KEYS + S3RVER_ONLY_KEYS + LISTING_ENCODING_KEYS if "//" not in k]
+
+
+def minio_quirks(key):
+    return {"list"} if key.startswith("/") else set()
+
+
+class CliBasic_minio(CliBasicMixin, harness.ServerTestCase):
+    SERVER = "minio"
+    KEYS = MINIO_KEYS
+    quirks = staticmethod(minio_quirks)
+
+
+# Erasure-coded over four drives: its listings merge the drives' views.
+class CliBasic_minio_ec(CliBasicMixin, harness.ServerTestCase):
+    SERVER = "minio-ec"
+    KEYS = MINIO_KEYS
+    quirks = staticmethod(minio_quirks)
 
 
 if __name__ == "__main__":

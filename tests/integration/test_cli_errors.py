@@ -147,5 +147,9 @@ class CliErrors_moto(CliErrorsMixin, harness.ServerTestCase):
     SERVER = "moto"
 
 
+class CliErrors_minio(CliErrorsMixin, harness.ServerTestCase):
+    SERVER = "minio"
+
+
 if __name__ == "__main__":
     harness.main()

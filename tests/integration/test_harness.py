@@ -186,7 +186,8 @@ class ServerSelfTest:
         self.assertEqual(harness.http_status(wrong, ca=self.env.get("S3_CA_BUNDLE")), 403)
 
 
-harness.server_variants(ServerSelfTest, ["s3rver", "moto", "rgw", "s3rver-tls", "moto-tls", "rgw-tls"],
+harness.server_variants(ServerSelfTest, ["s3rver", "moto", "rgw", "s3rver-tls", "moto-tls", "rgw-tls",
+                                         "minio", "minio-ec", "minio-tls"],
                         globals())
 
 

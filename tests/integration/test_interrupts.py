@@ -8,7 +8,7 @@ signal lands while a request is in flight, and which lists the multipart uploads
   even though the idle timeout is a minute away;
 - a second signal while the clean-up itself hangs: the exit is at once;
 - bench interrupted: it reports what it measured and removes its objects.
-And one real server (moto): the abort reaches it and ListMultipartUploads is empty afterwards.
+And real servers (moto, MinIO): the abort reaches them and ListMultipartUploads is empty afterwards.
 """
 import os
 import signal
@@ -159,9 +159,7 @@ class FaultServerInterrupts(fault_server.FaultServerTestCase):
         self.assertIn("DeleteObjects", self.ops())
 
 
-class MotoInterrupt(harness.ServerTestCase):
-    SERVER = "moto"
-
+class ServerInterrupt:
     def test_sigint_during_put_aborts_the_upload_on_the_server(self):
         key = self.prefix() + "object"
         running = Running(self.env, "--part-size", "5MiB", "put", "-", f"s3://{self.bucket}/{key}",
@@ -173,7 +171,7 @@ class MotoInterrupt(harness.ServerTestCase):
             return [u for u in uploads if u["Key"] == key]
 
         wait_until(lambda: open_uploads() and self.s3.list_parts(
-            Bucket=self.bucket, Key=key, UploadId=open_uploads()[0]["UploadId"]).get("Parts"), "a part on moto")
+            Bucket=self.bucket, Key=key, UploadId=open_uploads()[0]["UploadId"]).get("Parts"), "a part on the server")
         running.signal(signal.SIGINT)
         rc, _, err, took = running.finish()
         self.assertEqual(rc, 130, err)
@@ -183,6 +181,8 @@ class MotoInterrupt(harness.ServerTestCase):
         self.assertEqual(missing.exception.response["Error"]["Code"], "404")
         self.assertLess(took, PROMPT)
 
+
+harness.server_variants(ServerInterrupt, ["moto", "minio-ec"], globals())
 
 if __name__ == "__main__":
     harness.main()

@@ -91,7 +91,7 @@ class NoUringMixin:
         self.assertEqual(len(res.stderr.splitlines()), 1, res.describe())
 
 
-harness.server_variants(NoUringMixin, ["s3rver", "moto"], globals())
+harness.server_variants(NoUringMixin, ["s3rver", "moto", "minio"], globals())
 
 if __name__ == "__main__":
     harness.main()

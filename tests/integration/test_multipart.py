@@ -8,6 +8,7 @@ compared by SHA-256. Parts are PART bytes (RAWS3_PUT_PART_SIZE) to keep the test
 5 MiB floor, so that "5 MiB" and "one part" are different sizes. The 100 MiB round trips and the memory
 bound are in test_multipart_large.py.
 """
+import base64
 import http.server
 import json
 import os
@@ -27,7 +28,7 @@ import fault_s3  # noqa: E402  -- the server the fault tests run
 PART = 6 * MiB
 INFLIGHT = 3
 SIZES = [0, 1, 5 * MiB - 1, 5 * MiB, PART, PART + 1]
-SERVERS = ["s3rver", "moto", "rgw"]
+SERVERS = ["s3rver", "moto", "rgw", "minio", "minio-ec"]
 
 
 def driver_path():
@@ -173,8 +174,25 @@ class UploadsMoto(UploadHelpers):
         self.assertTrue(got.get("ChecksumCRC32C", "").endswith("-2"), got.get("ChecksumCRC32C"))
 
 
+class UploadsChecked(UploadHelpers):
+    """MinIO checks each part's x-amz-checksum-crc32c and the list Complete sends (a wrong one is 400
+    BadDigest / InvalidPart), and keeps S3's composite: the CRC32C of the parts' CRC32Cs, "-<parts>"."""
+
+    def test_complete_carries_the_parts_checksums(self):
+        prefix = self.prefix()
+        data = harness.random_bytes(2 * PART + 12345, seed=prefix)
+        self.upload("stream", f"{prefix}big", data)
+        self.assert_object(f"{prefix}big", data)
+        parts = [data[i:i + PART] for i in range(0, len(data), PART)]
+        digests = b"".join(fault_s3.crc32c(p).to_bytes(4, "big") for p in parts)
+        composite = base64.b64encode(fault_s3.crc32c(digests).to_bytes(4, "big")).decode() + f"-{len(parts)}"
+        got = self.s3.head_object(Bucket=self.bucket, Key=f"{prefix}big", ChecksumMode="ENABLED")
+        self.assertEqual(got.get("ChecksumCRC32C"), composite)
+
+
 harness.server_variants(Uploads, SERVERS, globals())
 harness.server_variants(UploadsMoto, ["moto"], globals())
+harness.server_variants(UploadsChecked, ["minio", "minio-ec"], globals())
 
 
 class NullS3(http.server.BaseHTTPRequestHandler):

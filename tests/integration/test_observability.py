@@ -267,7 +267,7 @@ class DebugMixin:
                 self.assertNotIn("Signature=", res.stderr)
 
 
-harness.server_variants(DebugMixin, ["moto", "rgw"], globals())
+harness.server_variants(DebugMixin, ["moto", "rgw", "minio"], globals())
 
 if __name__ == "__main__":
     harness.main()

@@ -107,7 +107,7 @@ class PresignMixin:
         self.assertEqual(harness.http_status(url, ca=self.env.get("S3_CA_BUNDLE")), 404)
 
 
-harness.server_variants(PresignMixin, ["s3rver", "rgw", "s3rver-tls", "rgw-tls"], globals())
+harness.server_variants(PresignMixin, ["s3rver", "rgw", "s3rver-tls", "rgw-tls", "minio", "minio-tls"], globals())
 
 
 class PresignOffline(unittest.TestCase):

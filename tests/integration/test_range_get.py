@@ -164,7 +164,7 @@ class RangeGetMixin(Driver):
 
 class RangeGetLargeMixin(Driver):
     # moto reads the whole object to serve any range: fewer, larger parts there.
-    LARGE_PART = {"s3rver": PART, "moto": 16 * MiB}
+    LARGE_PART = {"s3rver": PART, "moto": 16 * MiB, "minio": PART}
     INFLIGHT = 4
 
     def tuning(self):
@@ -253,8 +253,8 @@ class RangeGetMixinFaults(Driver, unittest.TestCase):
                     self.assertEqual(sum(1 for e in self.server.log() if e["op"] == "GetObject" and e["fault"]), 4)
 
 
-harness.server_variants(RangeGetMixin, ["s3rver", "moto"], globals())
-harness.server_variants(RangeGetLargeMixin, ["s3rver", "moto"], globals())
+harness.server_variants(RangeGetMixin, ["s3rver", "moto", "minio", "minio-ec"], globals())
+harness.server_variants(RangeGetLargeMixin, ["s3rver", "moto", "minio"], globals())
 
 if __name__ == "__main__":
     harness.main()

@@ -57,14 +57,14 @@ class LargeMixin:
         src = self.tmp / "big.in"
         harness.random_file(src, self.SIZE)
         want = harness.sha256_file(src)
-        key = self.prefix() + "/big"
+        key = self.prefix() + "big"
         self.assertCliOk(self.cli("put", src, f"s3://{self.bucket}/{key}", timeout=900))
         os.unlink(src)  # keep at most one copy on disk at a time
         self.assertCliOk(self.cli("get", f"s3://{self.bucket}/{key}", self.tmp / "big.out", timeout=900))
         self.assertEqual(harness.sha256_file(self.tmp / "big.out"), want)
 
 
-harness.server_variants(LargeMixin, ["s3rver", "s3rver-tls", "rgw", "rgw-tls"], globals())
+harness.server_variants(LargeMixin, ["s3rver", "s3rver-tls", "rgw", "rgw-tls", "minio-tls"], globals())
 
 if __name__ == "__main__":
     harness.main()

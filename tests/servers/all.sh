@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Start, stop or show every test server (or the ones named).
 #
-#   tests/servers/all.sh start [SERVER...]    default: s3rver moto tls rgw
+#   tests/servers/all.sh start [SERVER...]    default: s3rver moto tls rgw minio
 #   tests/servers/all.sh stop [SERVER...]
 #   tests/servers/all.sh status [SERVER...]
 #   tests/servers/all.sh wipe                 stop everything, delete all state (CA, rgw cluster,
 #                                             npm install) under $RAWS3_TEST_STATE
 #
-# start: s3rver and moto in parallel (independent, quick), then the TLS fronts (so their env files
-# are written as soon as the backends are up), then rgw (slowest; it adds rgw-tls itself).
+# start: s3rver, moto and minio in parallel (independent; minio builds its binary first when it has
+# none, minutes the first time), then the TLS fronts (so their env files are written as soon as the
+# backends are up), then rgw (slowest; it adds rgw-tls itself).
 # Already-running servers are left alone, so start is safe to repeat. Prints one status line per
 # server; exits 1 if any failed to start. Each script's own output: $RAWS3_TEST_STATE/NAME/start.out.
 # If interrupted, the servers this invocation started are stopped again (no orphans).
@@ -17,7 +18,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(s3rver moto tls rgw)
+ALL=(s3rver moto tls rgw minio)
 cmd=${1:-}
 shift || true
 servers=("$@")
@@ -62,7 +63,7 @@ start_all() {
   trap on_interrupt INT TERM
   # Phase 1: the quick, independent servers together.
   declare -A pids=()
-  for s in s3rver moto; do
+  for s in s3rver moto minio; do
     want "$s" || continue
     run "$s" start &
     pids[$s]=$!
@@ -116,7 +117,8 @@ case $cmd in
     stop_all
     "$SERVERS_DIR/rgw.sh" wipe >/dev/null 2>&1 || true
     # Only what these scripts make: RAWS3_TEST_STATE might point at a directory with other files.
-    for d in s3rver moto tls rgw s3rver-tls s3rver-tls-wrongname moto-tls rgw-tls npm; do
+    for d in s3rver moto tls rgw s3rver-tls s3rver-tls-wrongname moto-tls rgw-tls npm minio minio-ec minio-tls \
+      minio-data go-bin; do
       rm -rf "${STATE_ROOT:?}/$d"
     done
     rmdir "$STATE_ROOT" 2>/dev/null || true

@@ -3,7 +3,10 @@
 # on 127.0.0.1 and passing the bytes unchanged to the plain-HTTP server behind it. The Host
 # header is forwarded as sent, so SigV4 signatures made for the https URL still verify.
 #
-#   tests/servers/tls.sh start|stop|restart|status|refresh-env [NAME]
+#   tests/servers/tls.sh start|stop|restart|status|refresh-env [NAME]|certs
+#
+# certs: make the CA and certificates if they are missing (servers with TLS of their own, MinIO, use
+# server.crt/server.key and trust ca.crt), without starting stunnel.
 #
 # Routes (TLS port -> backend):
 #   4443 -> 4580  s3rver   cert for IP:127.0.0.1, IP:::1, DNS:localhost   env: s3rver-tls/env
@@ -191,7 +194,8 @@ case ${1:-} in
   restart) stop; start ;;
   status) status ;;
   wipe) stop; rm -f "$DIR"/ca.* "$DIR"/server.* "$DIR"/wrongname.* "$DIR/stunnel.conf"; log "certificates deleted" ;;
+  certs) lock_state "$DIR"; command -v openssl >/dev/null || apt_install openssl; make_certs ;;
   # No lock here: called by the backend scripts while they hold their own; writes are atomic.
   refresh-env) refresh_env "${2:-}" ;;
-  *) echo "usage: $0 start|stop|restart|status|wipe|refresh-env [NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|wipe|refresh-env [NAME]|certs" >&2; exit 2 ;;
 esac

@@ -253,6 +253,8 @@ TEST_CASE("uri_encode and uri_decode", "[sigv4][uri]") {
   CHECK(uri_decode("%2F%252F") == "/%2F");
   CHECK(uri_decode(uri_encode("\x01 ~%+/\xff")) == "\x01 ~%+/\xff");
   CHECK_THROWS_AS(uri_decode("%"), ConfigError);
+  CHECK(form_decode("space+and%2Bplus%20") == "space and+plus ");
+  CHECK_THROWS_AS(form_decode("+%4"), ConfigError);
   CHECK_THROWS_AS(uri_decode("abc%4"), ConfigError);
   CHECK_THROWS_AS(uri_decode("%G0"), ConfigError);
   CHECK_THROWS_AS(uri_decode("%0g"), ConfigError);

@@ -23,6 +23,26 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
+std::string percent_decode(std::string_view encoded, bool plus_is_space) {
+  std::string out;
+  out.reserve(encoded.size());
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] != '%') {
+      out.push_back(plus_is_space && encoded[i] == '+' ? ' ' : encoded[i]);
+      continue;
+    }
+    const int high = i + 2 < encoded.size() ? hex_value(encoded[i + 1]) : -1;
+    const int low = high >= 0 ? hex_value(encoded[i + 2]) : -1;
+    if (low < 0) {
+      throw ConfigError("malformed percent-escape at offset " + std::to_string(i) + " of \"" +
+                        std::string(encoded) + "\"");
+    }
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace
 
 void uri_encode_append(std::string& out, std::string_view raw, bool keep_slash) {
@@ -47,24 +67,8 @@ std::string uri_encode(std::string_view raw, bool keep_slash) {
   return out;
 }
 
-std::string uri_decode(std::string_view encoded) {
-  std::string out;
-  out.reserve(encoded.size());
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      out.push_back(encoded[i]);
-      continue;
-    }
-    const int high = i + 2 < encoded.size() ? hex_value(encoded[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(encoded[i + 2]) : -1;
-    if (low < 0) {
-      throw ConfigError("malformed percent-escape at offset " + std::to_string(i) + " of \"" +
-                        std::string(encoded) + "\"");
-    }
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
+std::string uri_decode(std::string_view encoded) { return percent_decode(encoded, false); }
+
+std::string form_decode(std::string_view encoded) { return percent_decode(encoded, true); }
 
 }  // namespace raws3::auth

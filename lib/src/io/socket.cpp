@@ -40,6 +40,8 @@ std::vector<SocketAddress> resolve(const std::string& host, std::uint16_t port) 
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+  if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
+    throw UnknownHost("cannot resolve host '" + host + "': " + gai_strerror(rc));
   if (rc != 0) throw NetworkError("cannot resolve host '" + host + "': " + gai_strerror(rc));
   std::vector<SocketAddress> out;
   for (addrinfo* ai = found; ai; ai = ai->ai_next) {
@@ -50,7 +52,7 @@ std::vector<SocketAddress> resolve(const std::string& host, std::uint16_t port) 
     out.push_back(std::move(a));
   }
   ::freeaddrinfo(found);
-  if (out.empty()) throw NetworkError("cannot resolve host '" + host + "': no addresses");
+  if (out.empty()) throw UnknownHost("cannot resolve host '" + host + "': no addresses");
   return out;
 }
 

@@ -26,7 +26,15 @@ struct SocketAddress {
   std::string text;  // "127.0.0.1:4580", "[::1]:9000": for error messages
 };
 
-// Every address of host:port (getaddrinfo, blocking). Throws raws3::NetworkError naming the host.
+// DNS answered that the name does not exist (or has no address): asking again would get the same answer,
+// unlike a lookup that timed out or found no server, which is a plain NetworkError.
+class UnknownHost final : public NetworkError {
+ public:
+  using NetworkError::NetworkError;
+};
+
+// Every address of host:port (getaddrinfo, blocking). Throws UnknownHost or raws3::NetworkError naming
+// the host.
 std::vector<SocketAddress> resolve(const std::string& host, std::uint16_t port);
 
 // The addresses of one host:port, shared by every loop, which spread their connections over them round-robin.

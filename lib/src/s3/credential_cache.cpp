@@ -70,6 +70,9 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   std::condition_variable refreshed;
   bool refreshing = false;
   bool stopped = false;
+  // The refresh running, or the last one (done, or letting go of the lock): joined before the next starts
+  // and at shutdown, so that no thread of the cache outlives it, even by its last instructions.
+  std::thread worker;
   std::uint64_t refreshes = 0;           // ended so far, for blocking waiters
   std::exception_ptr failure;            // of the last refresh, until one succeeds
   Clock::time_point next_attempt{};      // no background refresh before then
@@ -105,7 +108,8 @@ struct CredentialCache::State : std::enable_shared_from_this<State> {
   void start_locked(const std::shared_ptr<const Entry>& current) {
     refreshing = true;
     try {
-      std::thread([self = shared_from_this()] { self->refresh(); }).detach();
+      if (worker.joinable()) worker.join();
+      worker = std::thread([self = shared_from_this()] { self->refresh(); });
     } catch (...) {
       refreshing = false;  // no thread: the next request tries again
       throw;
@@ -253,6 +257,9 @@ void CredentialCache::shutdown() {
   state_->refreshed.notify_all();
   state_->transport->abort();
   state_->refreshed.wait(lock, [&] { return !state_->refreshing; });
+  std::thread last = std::move(state_->worker);
+  lock.unlock();
+  if (last.joinable()) last.join();
 }
 
 }  // namespace raws3::s3

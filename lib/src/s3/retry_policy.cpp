@@ -35,7 +35,7 @@ bool is_transient(const S3Error& refusal) {
 bool is_transient(const std::exception& failure) {
   if (const auto* refusal = dynamic_cast<const S3Error*>(&failure)) return is_transient(*refusal);
   return dynamic_cast<const NetworkError*>(&failure) && !dynamic_cast<const http::MalformedResponse*>(&failure) &&
-         !dynamic_cast<const io::CertificateError*>(&failure);
+         !dynamic_cast<const io::CertificateError*>(&failure) && !dynamic_cast<const io::UnknownHost*>(&failure);
 }
 
 std::chrono::milliseconds backoff(unsigned attempt) {

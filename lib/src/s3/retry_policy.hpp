@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "http/response_parser.hpp"
+#include "io/socket.hpp"
 #include "io/tls.hpp"
 #include "raws3/error.hpp"
 #include "s3/endpoint.hpp"
@@ -20,8 +21,8 @@ namespace raws3::s3 {
 // ServiceUnavailable, and RequestTimeTooSkewed (the next attempt is signed by the server's clock).
 bool is_transient(const S3Error& refusal);
 // A transient refusal, or a transport failure (a reset, an early close, a timeout) other than an answer
-// that is not HTTP (http::MalformedResponse) or a certificate that did not verify (io::CertificateError):
-// the same server would answer the same way again.
+// that is not HTTP (http::MalformedResponse), a certificate that did not verify (io::CertificateError) or a
+// name DNS says does not exist (io::UnknownHost): the same server would answer the same way again.
 bool is_transient(const std::exception& failure);
 
 // Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.

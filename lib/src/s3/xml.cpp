@@ -78,7 +78,7 @@ class KeyReader {
     std::string value = text(parent, name);
     if (!url_encoded_) return value;
     try {
-      return auth::uri_decode(value);
+      return auth::form_decode(value);
     } catch (const ConfigError& e) {
       throw NetworkError("bad URL-encoded <" + std::string(name) + "> in " + std::string(operation_) +
                          " response: " + e.what());
