@@ -1,11 +1,11 @@
-"""COUNT PUTs or GETs of small objects through aws-c-s3 (Debian's python3-awscrt), INFLIGHT requests
-submitted at a time to one S3Client, for perf/compare. GET bodies go to /dev/null; PUT bodies come from
-the file SOURCE.
+"""COUNT PUTs or GETs of small objects through aws-c-s3 (Debian's python3-awscrt, or PyPI's awscrt in
+perf/lib.sh's venv), INFLIGHT requests submitted at a time to one S3Client, for perf/compare. GET bodies
+go to /dev/null; PUT bodies come from the file SOURCE.
 
   /usr/bin/python3 perf/awscrt_many.py put|get HOST /BUCKET/PREFIX COUNT INFLIGHT [SOURCE]
 
-Keys are PREFIX + obj%06d. aws-c-s3 connects to port 80 (no TLS), whatever HOST says. Prints the
-transfer's seconds (the interpreter's start excluded).
+Keys are PREFIX + obj%06d. No TLS: Debian's aws-c-s3 0.16 connects to port 80 whatever HOST says, PyPI's
+to HOST's port. Prints the transfer's seconds (the interpreter's start excluded).
 """
 import os
 import sys
@@ -17,10 +17,13 @@ from awscrt import auth, http, io, s3
 op, host, base, count, inflight = sys.argv[1:6]
 count, inflight = int(count), int(inflight)
 source = sys.argv[6] if op == "put" else None
+# The environment's keys where a real server needs them; the null S3 takes any.
+credentials = auth.AwsCredentialsProvider.new_static(os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
+                                                     os.environ.get("AWS_SECRET_ACCESS_KEY", "bench"))
 elg = io.EventLoopGroup()
 bootstrap = io.ClientBootstrap(elg, io.DefaultHostResolver(elg))
 client = s3.S3Client(bootstrap=bootstrap, region="us-east-1", tls_mode=s3.S3RequestTlsMode.DISABLED,
-                     credential_provider=auth.AwsCredentialsProvider.new_static("bench", "bench"),
+                     credential_provider=credentials,
                      throughput_target_gbps=25)
 slots = threading.Semaphore(inflight)
 failures = []

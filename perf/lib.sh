@@ -5,7 +5,7 @@ perf_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # The peers and tools the benchmarks compare against, and gnuplot for perf/plot, installed from Debian
 # when missing. With arguments: only those packages.
-bench_packages=(nginx-light curl rclone python3-awscrt time gnuplot-nox)
+bench_packages=(nginx-light curl rclone python3-awscrt time gnuplot-nox zstd)
 ensure_bench_packages() {
   local p
   [ $# -gt 0 ] || set -- "${bench_packages[@]}"
@@ -13,6 +13,75 @@ ensure_bench_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
       DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$p" >&2
   done
+}
+
+# The peers that no Debian package has, installed once into the perf state directory (on disk, so they
+# outlive a reboot's tmpfs; RAWS3_PERF_STATE) and found there by later runs: two Go programs from the Go
+# module proxy, built with the Go toolchain, and a virtual environment of Debian's python3 holding the
+# PyPI packages. Pinned: a new version is a deliberate change here. ensure_peers leaves, for every peer it
+# could not install, the reason in peer_missing[NAME] (the caller gives it a row saying so).
+PERF_STATE=${RAWS3_PERF_STATE:-/var/tmp/raws3-perf}
+peer_venv=$PERF_STATE/venv
+peer_go_bin=$PERF_STATE/go-bin
+peer_go_modules=(warp=github.com/minio/warp@v1.0.0 s5cmd=github.com/peak/s5cmd/v2@v2.3.0)
+# s3torchconnectorclient is the Mountpoint client that s3torchconnector's S3Reader and S3Writer wrap;
+# s3torchconnector itself imports torch, whose PyPI wheels bring gigabytes of CUDA libraries with them.
+peer_pypi=(s3dlio==0.10.0 s3torchconnectorclient==1.5.0 awscrt==0.38.0 boto3==1.44.5)
+declare -A peer_missing=()
+ensure_peers() {
+  local m
+  for m in "${peer_go_modules[@]}"; do ensure_go_peer "${m%%=*}" "${m#*=}" || true; done
+  ensure_peer_venv || true
+}
+
+# ensure_go_peer NAME MODULE@VERSION: $peer_go_bin/NAME built from MODULE (its main package) at VERSION.
+# Not `go install MODULE@VERSION`: that asks the proxy for the module's version list (to warn of a
+# deprecation), which the proxy refuses for warp; a scratch module requiring the pinned version builds
+# the same code without the list.
+ensure_go_peer() {
+  local name=$1 module=${2%@*} version=${2#*@} go src log
+  [ "$(cat "$peer_go_bin/$name.version" 2>/dev/null)" = "$2" ] && [ -x "$peer_go_bin/$name" ] && return 0
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  if [ ! -x "$go" ]; then
+    peer_missing[$name]="no Go toolchain here to build $2"
+    return 1
+  fi
+  src=$PERF_STATE/src/$name log=$PERF_STATE/src/$name.log
+  rm -rf "$src"
+  mkdir -p "$src" "$peer_go_bin"
+  echo "perf: building $name from $2 (once; cached in $peer_go_bin)" >&2
+  if ! (cd "$src" && "$go" mod init "raws3-perf/$name" && "$go" get "$2" &&
+    "$go" build -o "$peer_go_bin/$name.new" "$module") >"$log" 2>&1; then
+    peer_missing[$name]="go build of $2 failed: $(grep -v '^go: downloading' "$log" | tail -n 1)"
+    return 1
+  fi
+  mv -f "$peer_go_bin/$name.new" "$peer_go_bin/$name"
+  echo "$2" >"$peer_go_bin/$name.version"
+}
+
+# ensure_peer_venv: $peer_venv with every pin of peer_pypi. Each package is installed alone, so that one
+# that cannot be installed costs its own rows only.
+ensure_peer_venv() {
+  local pin log=$PERF_STATE/venv.log
+  [ "$(cat "$peer_venv/pins" 2>/dev/null)" = "${peer_pypi[*]}" ] && return 0
+  mkdir -p "$PERF_STATE"
+  if [ ! -x "$peer_venv/bin/python" ] && ! /usr/bin/python3 -m venv "$peer_venv" >"$log" 2>&1; then
+    ensure_bench_packages python3-venv
+    /usr/bin/python3 -m venv "$peer_venv" >"$log" 2>&1 || {
+      for pin in "${peer_pypi[@]}"; do peer_missing[${pin%%=*}]="no venv: $(tail -n 1 "$log")"; done
+      return 1
+    }
+  fi
+  echo "perf: installing ${peer_pypi[*]} into $peer_venv (once)" >&2
+  local all=1
+  for pin in "${peer_pypi[@]}"; do
+    if ! "$peer_venv/bin/pip" install -q --disable-pip-version-check "$pin" >>"$log" 2>&1; then
+      peer_missing[${pin%%=*}]="pip install $pin failed: $(grep -i error "$log" | tail -n 1)"
+      all=0
+    fi
+  done
+  [ "$all" = 1 ] && echo "${peer_pypi[*]}" >"$peer_venv/pins"
+  [ "$all" = 1 ]
 }
 
 # at_exit CMD: run CMD when the script exits, the last registered first (one EXIT trap for every helper).
@@ -43,15 +112,17 @@ start_null_s3() {
 }
 
 # measure NAME BYTES OPS CMD...: runs CMD once under GNU time and appends to $results one line,
-#   NAME SECONDS BYTES OPS CPU_BYTES USER_S SYS_S PEAK_RSS_KIB
+#   NAME SECONDS BYTES OPS CPU_BYTES USER_S SYS_S PEAK_RSS_KIB [CPU_OPS P50_MS P90_MS P99_MS TTFB_P50_MS]
 # SECONDS is the tool's own when it prints one (a last line that is a number, or a driver's JSON), else
-# the wall clock. s3-cli bench's --json report gives its own SECONDS, BYTES and OPS (the measured window);
-# BYTES is then what it moved before the run (get's preparation). CPU_BYTES is everything the process
-# moved, the base of CPU-s per GB. A failure prints the end of CMD's stderr and returns 1 (under set -e,
-# the end of the script unless the caller handles it).
+# the wall clock. A load generator's report gives its own SECONDS, BYTES and OPS (the measured window) and
+# the bracketed fields: s3-cli bench's --json on stdout (BYTES is then what it moved before the run, get's
+# preparation), or warp's --benchdata file, named with its window by setting warp_window="FILE WARMUP_S
+# DURATION_S" for the call. CPU_BYTES is everything the process moved, the base of CPU-s per GB; CPU_OPS
+# every request it made, the base of CPU-s per 1,000 operations. A failure prints the end of CMD's
+# stderr and returns 1 (under set -e, the end of the script unless the caller handles it).
 # shellcheck disable=SC2154  # work and results belong to the sourcing script
 measure() {
-  local name=$1 bytes=$2 ops=$3 e u s m own
+  local name=$1 bytes=$2 ops=$3 e u s m own base extra
   shift 3
   if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr"; then
     echo "$name failed: $*" >&2
@@ -59,8 +130,11 @@ measure() {
     return 1
   fi
   read -r e u s m <"$work/time"
-  own=$(python3 "$perf_dir/results.py" own "$work/stdout" "$work/stderr" "$e" "$bytes" "$ops")
-  echo "$name $own $u $s $m" >>"$results"
+  # shellcheck disable=SC2086  # warp_window is three words
+  own=$(python3 "$perf_dir/results.py" own "$work/stdout" "$work/stderr" "$e" "$bytes" "$ops" ${warp_window:-}) ||
+    return 1
+  { read -r base; read -r extra || true; } <<<"$own"
+  echo "$name $base $u $s $m${extra:+ $extra}" >>"$results"
 }
 
 # results_table: the medians of every NAME in $results as a Markdown table (MB/s, CPU-s/GB, peak RSS
