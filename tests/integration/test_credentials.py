@@ -152,12 +152,13 @@ class InstanceMetadata(MetadataTestCase):
         self.assertEqual(harness.sha256_bytes(res.stdout), harness.sha256_bytes(data))
 
     def test_credentials_that_expire_unrefreshed_fail_clearly(self):
-        # 8 s: refreshes are due after half of it, and a loaded machine may take a second or two to start
-        # s3-cli and fetch the first set; the upload (10 parts, 1 s each) outlasts it.
-        self.metadata.hand_out([metadata_server.credentials("SHORTKEY", "s", "t", time.time() + 8)])
-        self.server.arm("UploadPart", "delay", count=-1, seconds=1)
+        # The source is written first and the credentials live 10 s from s3-cli's start: refreshes are due
+        # after half of the time left at the first fetch, and end 10% before it, a window of seconds even
+        # when a loaded machine is slow to start s3-cli; the upload (14 parts, 1 s each) outlasts it.
         src = self.tmp / "big.bin"
-        src.write_bytes(harness.random_bytes(10 * 5 * MiB, seed=self.key))
+        src.write_bytes(harness.random_bytes(14 * 5 * MiB, seed=self.key))
+        self.server.arm("UploadPart", "delay", count=-1, seconds=1)
+        self.metadata.hand_out([metadata_server.credentials("SHORTKEY", "s", "t", time.time() + 10)])
         # After the first fetch every answer fails: the refreshes cannot help.
         proc = harness.start_cli(*harness.cli_global_args(self.server.env), "--part-size", "5MiB", "--inflight", "1",
                                  "put", src, f"s3://{self.BUCKET}/{self.key}", env=self.server.env,
