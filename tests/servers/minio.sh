@@ -68,11 +68,12 @@ instance() {
   dir=$STATE_ROOT/$name
 }
 
-alive() {  # the process we started, answering its liveness probe
+probe() {  # probe live|ready: the process we started answers MinIO's health probe with 200
   pid_matches "$dir/pid" "$MINIO server --address 127.0.0.1:$port" || return 1
-  curl -s --noproxy '*' -m 2 -o /dev/null -w '%{http_code}' --cacert "$CA" "$url/minio/health/live" 2>/dev/null |
+  curl -s --noproxy '*' -m 2 -o /dev/null -w '%{http_code}' --cacert "$CA" "$url/minio/health/$1" 2>/dev/null |
     grep -qx 200
 }
+alive() { probe live; }
 
 # curl signs with SigV4 itself; MinIO accepts UNSIGNED-PAYLOAD.
 s3curl() {
@@ -80,6 +81,12 @@ s3curl() {
     --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ROOT_USER:$ROOT_PASSWORD" "$@"
 }
 bucket_ok() { [ "$(s3curl -o /dev/null -w '%{http_code}' -I "$url/$BUCKET")" = 200 ]; }
+# MinIO answers its liveness probe before its object layer is up, and until then S3 calls get 503
+# XMinioServerNotInitialized (the erasure-coded set takes longest): creating the bucket retries that.
+create_bucket() {
+  code=$(s3curl -o "$dir/bucket-create.out" -w '%{http_code}' -X PUT "$url/$BUCKET")
+  [ "$code" = 200 ] || { [ "$code" = 409 ] && bucket_ok; }
+}
 
 write_envfile() {
   local extra=()
@@ -126,14 +133,13 @@ start_instance() {
     MINIO_BROWSER=off MINIO_REGION=us-east-1 MINIO_DOMAIN=minio.test \
     spawn "$dir/pid" "$dir/log" "$MINIO" server --address "127.0.0.1:$port" \
     --console-address "127.0.0.1:$((port + 1))" "${certs[@]}" --quiet --anonymous "${drive_args[@]}"
-  if ! wait_until 60 alive; then
+  if ! wait_until 120 probe ready; then
     tail -n 30 "$dir/log" >&2
     stop_instance
-    die "$name did not answer on $url"
+    die "$name did not become ready on $url"
   fi
   local code
-  code=$(s3curl -o "$dir/bucket-create.out" -w '%{http_code}' -X PUT "$url/$BUCKET")
-  if [ "$code" != 200 ]; then
+  if ! wait_until 60 create_bucket; then
     cat "$dir/bucket-create.out" >&2
     stop_instance
     die "$name: creating bucket $BUCKET answered HTTP $code"
