@@ -339,7 +339,7 @@ void Bench::execute(Slot& slot) {
       return;
     case Op::Multipart:
       sample.bytes = size_;
-      client.upload(args_.bucket, slot.key, body_, put_options_, done);
+      client.upload(args_.bucket, slot.key, raws3::SharedBytes(body_), put_options_, done);
       return;
   }
 }

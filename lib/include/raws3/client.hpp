@@ -86,6 +86,9 @@ using Completion = std::function<void(std::exception_ptr error, Result... result
 // Receives a GET body in order, in pieces, on the thread that called the GET. Throwing from it fails the GET.
 using BodySink = std::function<void(std::span<const std::byte>)>;
 
+// Memory for a GET whose size the first answer tells (Client::get_allocated).
+using Allocation = std::function<std::span<std::byte>(std::uint64_t size)>;
+
 // How a whole-object GET reports. Part size, parts in flight and loops come from Config::tuning.
 struct GetOptions {
   // Called on the calling thread as parts land (once per part, not per byte): bytes done, object size.
@@ -124,6 +127,13 @@ class RAWS3_API Client {
   // than dest is an error (nothing past dest is written).
   std::uint64_t get_into(const std::string& bucket, const std::string& key, std::span<std::byte> dest,
                          std::optional<ByteRange> range = {});
+  // Receives the body into memory that `allocate` returns once the first answer has told the size: the
+  // object's (or the range's) size is passed, before any byte lands, on one of the client's loop threads,
+  // and the memory returned (at least that long) must stay valid until this call returns. Throwing from
+  // allocate fails the GET. Returns how many bytes arrived. For callers that own their memory's lifetime
+  // (Python's views) and so need neither a HEAD first nor a copy after.
+  std::uint64_t get_allocated(const std::string& bucket, const std::string& key, const Allocation& allocate,
+                              std::optional<ByteRange> range = {});
   // Streams the body to sink in order; returns the object's HeadResult as the GET saw it.
   HeadResult get_to(const std::string& bucket, const std::string& key, const BodySink& sink,
                     const GetOptions& options = {});
@@ -145,6 +155,10 @@ class RAWS3_API Client {
                        const PutOptions& options = {});
   PutResult upload_file(const std::string& bucket, const std::string& key, const std::string& path,
                         const PutOptions& options = {});
+  // body through the streaming upload engine, as the callback form of upload() below: one PutObject up to
+  // one part, else a multipart upload whose parts are sent straight from body.
+  PutResult upload(const std::string& bucket, const std::string& key, std::span<const std::byte> body,
+                   const PutOptions& options = {});
   // Reads fd (a pipe, stdin) to its end and uploads what it read, in constant memory. Does not close fd.
   PutResult upload_stream(const std::string& bucket, const std::string& key, int fd,
                           const PutOptions& options = {});
@@ -189,12 +203,16 @@ class RAWS3_API Client {
   // The whole object in one GET, its body dropped as it arrives. options.first_byte is called;
   // options.progress is not.
   void get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done);
+  // The object (or range) in one GET into memory from allocate, as the blocking get_allocated does; done
+  // gets how many bytes arrived. allocate is held until done runs.
+  void get_allocated(std::string bucket, std::string key, Allocation allocate, std::optional<ByteRange> range,
+                     Completion<std::uint64_t> done);
   void put_object(std::string bucket, std::string key, std::span<const std::byte> body, PutOptions options,
                   Completion<std::string> done);
   // body through the streaming upload engine: a multipart upload in parts sliced from body without a copy
-  // when it is larger than one part, else one PutObject. body is held until done runs.
-  void upload(std::string bucket, std::string key, std::shared_ptr<const std::vector<std::byte>> body,
-              PutOptions options, Completion<PutResult> done);
+  // when it is larger than one part, else one PutObject. body.owner is held until done runs; with a null
+  // owner the caller keeps the bytes alive until then.
+  void upload(std::string bucket, std::string key, SharedBytes body, PutOptions options, Completion<PutResult> done);
   void delete_object(std::string bucket, std::string key, Completion<> done);
   void list_objects_v2(std::string bucket, ListOptions options, Completion<ListObjectsPage> done);
 

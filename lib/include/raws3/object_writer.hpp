@@ -4,6 +4,8 @@
 //   raws3::ObjectWriter w = client.writer("bucket", "key");
 //   w.write_chunk(piece);                 // copied into the ring; waits while every chunk is in flight
 //   w.write_owned(std::move(big_vector)); // adopted: whole parts are sent from it without a copy
+//   w.write_borrowed(array_bytes);        // whole parts sent from the caller's memory; returns once
+//                                         // the server has them, so the caller may reuse it then
 //   std::string etag = w.finish();
 //
 // A writer not finished when it dies is aborted: a multipart upload is never left behind. Use one
@@ -40,6 +42,7 @@ class RAWS3_API ObjectWriter {
     virtual ~Backend() = default;
     virtual void write_chunk(std::span<const std::byte> bytes) = 0;
     virtual void write_owned(std::vector<std::byte> buffer) = 0;
+    virtual void write_borrowed(std::span<const std::byte> bytes) = 0;
     virtual PutResult finish() = 0;
     virtual void abort() noexcept = 0;
   };
@@ -52,6 +55,10 @@ class RAWS3_API ObjectWriter {
   void write_chunk(std::span<const std::byte> bytes);
   // Takes the buffer over instead of copying it; it is freed once its parts are acknowledged.
   void write_owned(std::vector<std::byte> buffer);
+  // Sends the whole parts in bytes straight from them and copies the rest; returns once nothing reads
+  // bytes any more (their parts acknowledged), so they may be changed or freed then. For large buffers the
+  // caller cannot give away (a Python buffer, a memory map); small ones are cheaper through write_chunk.
+  void write_borrowed(std::span<const std::byte> bytes);
   // Completes the object; returns its ETag.
   std::string finish();
   // Cancels: nothing is created, and a multipart upload is aborted. Safe to call more than once.

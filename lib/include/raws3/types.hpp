@@ -1,11 +1,29 @@
 // Small value types for what S3 says about buckets, objects and uploads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace raws3 {
+
+// Memory lent to an upload without a copy: `bytes` stay valid and unchanged while `owner` is held, and the
+// upload holds `owner` until it reads them no more. A null owner: the caller keeps the bytes alive and
+// unchanged until the call has ended.
+struct SharedBytes {
+  SharedBytes() = default;
+  SharedBytes(std::span<const std::byte> bytes, std::shared_ptr<const void> owner)
+      : bytes(bytes), owner(std::move(owner)) {}
+  // A whole vector, shared with the upload.
+  SharedBytes(std::shared_ptr<const std::vector<std::byte>> vector)  // NOLINT: a vector is a natural body
+      : bytes(vector ? std::span<const std::byte>(*vector) : std::span<const std::byte>{}), owner(std::move(vector)) {}
+
+  std::span<const std::byte> bytes;
+  std::shared_ptr<const void> owner;
+};
 
 struct ObjectInfo {
   std::string key;

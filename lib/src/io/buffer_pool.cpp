@@ -16,6 +16,9 @@ BufferPool::BufferPool(Loop& loop, std::size_t buffer_size, unsigned count)
     throw Error("cannot map " + std::to_string(buffer_size * count) + " bytes of buffers: " +
                 std::strerror(errno));
   base_ = static_cast<std::byte*>(mem);
+  // Registered memory is pinned: a forked child gets none of it rather than copy-on-write pages the
+  // parent's ring still writes into.
+  ::madvise(mem, buffer_size * count, MADV_DONTFORK);
   std::vector<iovec> iov(count);
   for (unsigned i = 0; i < count; ++i) {
     iov[i] = {base_ + std::size_t(i) * buffer_size, buffer_size};

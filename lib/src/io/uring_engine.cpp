@@ -98,6 +98,8 @@ class UringEngine final : public Engine {
   explicit UringEngine(unsigned entries) {
     if (int rc = init_ring(ring_, entries, features_); rc < 0)
       throw Error(std::string("io_uring unavailable: io_uring_setup: ") + std::strerror(-rc));
+    // A forked child (a DataLoader worker) must not share the parent's rings: it makes loops of its own.
+    io_uring_ring_dontfork(&ring_);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
     if (wake_fd_ < 0) {
       const int err = errno;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <stdexcept>
 
 #include "io/file_descriptor.hpp"
 #include "io/temporary_file.hpp"
@@ -56,6 +58,40 @@ class InMemorySink final : public http::BodySink {
   http::StringSink body_{SIZE_MAX};
 };
 
+// One GET of a range into the memory allocate returns for the length the answer declares. A retry of the
+// same length lands in the same memory.
+class AllocatingSink final : public http::BodySink {
+ public:
+  explicit AllocatingSink(const Allocation& allocate) : allocate_(allocate) {}
+
+  void expect(std::optional<std::uint64_t> length) override {
+    if (!length) throw NetworkError("the answer to a ranged GET declared no length");
+    if (!memory_ || memory_->size() < *length) {
+      const std::span<std::byte> memory = allocate_(*length);
+      if (memory.size() < *length) throw std::logic_error("GET: the memory allocated is smaller than the body");
+      memory_ = memory;
+    }
+    sink_.emplace(memory_->first(std::size_t(*length)));
+  }
+  std::span<std::byte> buffer() override { return sink_->buffer(); }
+  io::Task<void> commit(std::size_t n) override { return sink_->commit(n); }
+  std::size_t filled() const noexcept { return sink_ ? sink_->filled() : 0; }
+
+ private:
+  const Allocation& allocate_;
+  std::optional<std::span<std::byte>> memory_;
+  std::optional<http::SpanSink> sink_;
+};
+
+// allocate must outlive the task.
+io::Task<std::uint64_t> get_allocated_once(s3::LoopContext& c, std::string bucket, std::string key,
+                                           const Allocation& allocate, std::optional<ByteRange> range) {
+  AllocatingSink sink(allocate);
+  io::Task<HeadResult> request = s3::get_object(c, bucket, key, range, sink);
+  co_await std::move(request);
+  co_return sink.filled();
+}
+
 // Drops a body, telling first_byte when the answer's head arrives.
 class FirstByteDiscardSink final : public http::BodySink {
  public:
@@ -87,7 +123,11 @@ std::string Client::get_object(const std::string& bucket, const std::string& key
     return get_object_async(bucket, key, range).get();
   }
   std::string body;
-  range_get(*impl_, "get_object", bucket, key, s3::ToString{&body}, {});
+  range_get(*impl_, "get_object", bucket, key, s3::ToAllocated{[&body](std::uint64_t size) {
+              body.resize(std::size_t(size));
+              return std::as_writable_bytes(std::span(body));
+            }},
+            {});
   return body;
 }
 
@@ -114,6 +154,21 @@ std::uint64_t Client::get_into(const std::string& bucket, const std::string& key
           co_return sink.filled();
         }(c, bucket, key, dest, range);
       });
+}
+
+std::uint64_t Client::get_allocated(const std::string& bucket, const std::string& key, const Allocation& allocate,
+                                    std::optional<ByteRange> range) {
+  if (!range) return range_get(*impl_, "get_allocated", bucket, key, s3::ToAllocated{allocate}, {}).size;
+  return impl_->run<std::uint64_t>("get_allocated", [&allocate, bucket, key, range](s3::LoopContext& c) {
+    return get_allocated_once(c, bucket, key, allocate, range);
+  });
+}
+
+void Client::get_allocated(std::string bucket, std::string key, Allocation allocate, std::optional<ByteRange> range,
+                           Completion<std::uint64_t> done) {
+  impl_->start<std::uint64_t>(
+      [=, allocate = std::move(allocate)](s3::LoopContext& c) { return get_allocated_once(c, bucket, key, allocate, range); },
+      std::move(done));
 }
 
 HeadResult Client::get_to(const std::string& bucket, const std::string& key, const BodySink& sink,

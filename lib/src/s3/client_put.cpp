@@ -47,9 +47,14 @@ io::Task<void> destroy_upload(s3::Upload* upload) {
   delete upload;
 }
 
-io::Task<void> adopt(s3::Upload* upload, std::size_t pending, std::shared_ptr<const std::vector<std::byte>> buffer) {
+io::Task<void> adopt(s3::Upload* upload, std::size_t pending, SharedBytes buffer) {
   if (pending > 0) co_await upload->advance(pending);
   co_await upload->write_owned(std::move(buffer));
+}
+
+io::Task<void> lend(s3::Upload* upload, std::size_t pending, std::span<const std::byte> bytes) {
+  if (pending > 0) co_await upload->advance(pending);
+  co_await upload->write_borrowed(bytes);
 }
 
 // An ObjectWriter's S3 side. The caller's thread copies into the chunk the home loop lent it and crosses
@@ -89,9 +94,17 @@ class S3Writer final : public ObjectWriter::Backend, Client::Impl::Writer {
 
   void write_owned(std::vector<std::byte> buffer) override {
     std::lock_guard lock(mutex_);
-    auto owned = std::make_shared<const std::vector<std::byte>>(std::move(buffer));
+    SharedBytes owned(std::make_shared<const std::vector<std::byte>>(std::move(buffer)));
     call<void>("ObjectWriter::write_owned",
                [upload = upload_, n = pending_, owned](s3::LoopContext&) { return adopt(upload, n, owned); });
+    room_ = {};
+    pending_ = 0;
+  }
+
+  void write_borrowed(std::span<const std::byte> bytes) override {
+    std::lock_guard lock(mutex_);
+    call<void>("ObjectWriter::write_borrowed",
+               [upload = upload_, n = pending_, bytes](s3::LoopContext&) { return lend(upload, n, bytes); });
     room_ = {};
     pending_ = 0;
   }
@@ -167,10 +180,19 @@ void Client::put_object(std::string bucket, std::string key, std::span<const std
                             std::move(done));
 }
 
-void Client::upload(std::string bucket, std::string key, std::shared_ptr<const std::vector<std::byte>> body,
-                    PutOptions options, Completion<PutResult> done) {
+PutResult Client::upload(const std::string& bucket, const std::string& key, std::span<const std::byte> body,
+                         const PutOptions& options) {
   std::vector<s3::LoopContext*> loops = impl_->contexts();
-  s3::UploadSettings settings = settings_for(*impl_, bucket, key, options, body->size());
+  s3::UploadSettings settings = settings_for(*impl_, bucket, key, options, body.size());
+  return impl_->run<PutResult>("upload", [=](s3::LoopContext& home) {
+    return s3::upload_buffer(home, loops, settings, SharedBytes{body, nullptr});
+  });
+}
+
+void Client::upload(std::string bucket, std::string key, SharedBytes body, PutOptions options,
+                    Completion<PutResult> done) {
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  s3::UploadSettings settings = settings_for(*impl_, bucket, key, options, body.bytes.size());
   impl_->start<PutResult>([=](s3::LoopContext& home) { return s3::upload_buffer(home, loops, settings, body); },
                           std::move(done));
 }

@@ -72,30 +72,47 @@ io::Task<void> Upload::push_current(bool last) {
   co_await push(std::move(part));
 }
 
+io::Task<io::ChunkRing::Chunk> Upload::acquire_chunk() {
+  if (!ring_) {
+    // A known size needs no more chunks than parts, nor chunks larger than itself.
+    const std::uint64_t part = part_size();
+    std::uint64_t chunk = part;
+    unsigned count = settings_.inflight + 1;
+    if (settings_.size) {
+      chunk = std::clamp<std::uint64_t>(*settings_.size, 1, part);
+      count = unsigned(std::clamp<std::uint64_t>((*settings_.size + part - 1) / part, 1, count));
+    }
+    ring_.emplace(home_.loop(), std::size_t(chunk), count);
+  }
+  io::ChunkRing::Chunk chunk = co_await ring_->acquire();
+  throw_if_failed();
+  co_return chunk;
+}
+
 io::Task<std::span<std::byte>> Upload::advance(std::size_t n) {
   throw_if_failed();
   current_.commit(n);
   co_await push_current(false);
-  if (!current_) {
-    if (!ring_) {
-      // A known size needs no more chunks than parts, nor chunks larger than itself.
-      const std::uint64_t part = part_size();
-      std::uint64_t chunk = part;
-      unsigned count = settings_.inflight + 1;
-      if (settings_.size) {
-        chunk = std::clamp<std::uint64_t>(*settings_.size, 1, part);
-        count = unsigned(std::clamp<std::uint64_t>((*settings_.size + part - 1) / part, 1, count));
-      }
-      ring_.emplace(home_.loop(), std::size_t(chunk), count);
-    }
-    current_ = co_await ring_->acquire();
-    throw_if_failed();
-  }
+  if (!current_) current_ = co_await acquire_chunk();
   co_return current_.room();
 }
 
-io::Task<void> Upload::write_owned(std::shared_ptr<const std::vector<std::byte>> buffer) {
-  std::span<const std::byte> rest(*buffer);
+io::Task<void> Upload::write_borrowed(std::span<const std::byte> bytes) {
+  co_await write_owned(SharedBytes{bytes, nullptr});
+  if (held_ && held_->borrowed()) {
+    // Whether a second part follows is still unknown, so the first cannot leave yet: it waits in a chunk.
+    io::ChunkRing::Chunk copy = co_await acquire_chunk();
+    std::memcpy(copy.room().data(), held_->bytes.data(), held_->bytes.size());
+    copy.commit(held_->bytes.size());
+    held_->chunk = std::move(copy);
+    held_->bytes = held_->chunk.data();
+  }
+  co_await drain();
+  throw_if_failed();
+}
+
+io::Task<void> Upload::write_owned(SharedBytes buffer) {
+  std::span<const std::byte> rest = buffer.bytes;
   // Top up a chunk already begun, so that every part but the last stays part_size long.
   if (current_ && current_.filled() > 0) {
     const std::size_t n = std::min(rest.size(), current_.room().size());
@@ -106,7 +123,7 @@ io::Task<void> Upload::write_owned(std::shared_ptr<const std::vector<std::byte>>
   }
   const std::size_t part = std::size_t(part_size());
   while (rest.size() >= part) {
-    Part slice{{}, buffer, rest.first(part)};
+    Part slice{{}, buffer.owner, rest.first(part)};
     rest = rest.subspan(part);
     co_await push(std::move(slice));
   }
@@ -302,7 +319,7 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
 }
 
 io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
-                                  std::shared_ptr<const std::vector<std::byte>> body) {
+                                  SharedBytes body) {
   Upload upload(home, std::move(loops), std::move(settings));
   std::exception_ptr error;
   try {

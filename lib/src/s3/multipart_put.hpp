@@ -59,7 +59,10 @@ class Upload {
   // The registered-buffer index of what advance() returned, for READ_FIXED; -1 if none.
   int room_index() const noexcept { return current_.index(); }
   // Takes a buffer over: whole parts are sent straight from it, what does not fill a part is copied.
-  io::Task<void> write_owned(std::shared_ptr<const std::vector<std::byte>> buffer);
+  io::Task<void> write_owned(SharedBytes buffer);
+  // As write_owned, then waits until no part reads bytes any more: a first part held back is copied into
+  // a chunk, and the parts sent from bytes are awaited.
+  io::Task<void> write_borrowed(std::span<const std::byte> bytes);
   // Counts n bytes as advance() does, sends what is left and completes the object. Aborts on failure
   // (and throws).
   io::Task<PutResult> finish(std::size_t n = 0);
@@ -72,16 +75,19 @@ class Upload {
   std::uint64_t part_size() const noexcept { return settings_.plan.part_size; }
 
  private:
-  // A part's bytes and what keeps them alive: a chunk of the ring, or a buffer the caller handed over.
+  // A part's bytes and what keeps them alive: a chunk of the ring, a buffer the caller handed over, or
+  // neither (bytes lent by a caller that waits for the part: write_borrowed).
   struct Part {
     io::ChunkRing::Chunk chunk;
-    std::shared_ptr<const std::vector<std::byte>> owner;
+    std::shared_ptr<const void> owner;
     std::span<const std::byte> bytes;
+    bool borrowed() const noexcept { return !chunk && !owner; }
   };
   using PartOutcome = std::variant<std::monostate, CompletedPart>;
 
   // The filled chunk as a part, once it is full (or unconditionally with `last`).
   io::Task<void> push_current(bool last);
+  io::Task<io::ChunkRing::Chunk> acquire_chunk();
   io::Task<void> push(Part part);
   io::Task<void> send(Part part);
   io::Task<void> start();
@@ -116,7 +122,7 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
 
 // An upload of body, its whole parts sliced from it without a copy (Upload::write_owned).
 io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
-                                  std::shared_ptr<const std::vector<std::byte>> body);
+                                  SharedBytes body);
 
 // One PutObject of body, with its checksum header.
 io::Task<std::string> put_single(LoopContext& context, std::string bucket, std::string key,

@@ -43,6 +43,11 @@ void ObjectWriter::write_owned(std::vector<std::byte> buffer) {
   written_ += n;
 }
 
+void ObjectWriter::write_borrowed(std::span<const std::byte> bytes) {
+  guarded([&] { backend_->write_borrowed(bytes); });
+  written_ += bytes.size();
+}
+
 std::string ObjectWriter::finish() {
   result_ = guarded([&] { return backend_->finish(); });
   backend_.reset();

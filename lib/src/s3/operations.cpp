@@ -78,6 +78,60 @@ io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::
   co_return head_result_from(r.head);
 }
 
+std::optional<ContentRange> parse_content_range(std::string_view text) {
+  constexpr std::string_view kUnit = "bytes ";
+  if (!text.starts_with(kUnit)) return std::nullopt;
+  text.remove_prefix(kUnit.size());
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  ContentRange r;
+  std::uint64_t last = 0;
+  auto number = [&](std::uint64_t& out, char after) {
+    auto [next, ec] = std::from_chars(p, end, out);
+    if (ec != std::errc() || (after ? next == end || *next != after : next != end)) return false;
+    p = after ? next + 1 : next;
+    return true;
+  };
+  if (!number(r.first, '-') || !number(last, '/') || !number(r.total, '\0') || last < r.first) return std::nullopt;
+  r.end = last + 1;
+  return r;
+}
+
+namespace {
+
+// What a GET of an explicit range receives: the answer must be that range. A server that ignores Range,
+// or misreads it (s3rver answers bytes=0-0 with the whole object), would otherwise have other bytes
+// land where the range belongs, or more of them than the caller made room for.
+class RangeCheck final : public http::BodySink {
+ public:
+  RangeCheck(http::BodySink& inner, const ByteRange& range) : inner_(inner), range_(range) {}
+
+  bool begin(const http::ResponseHead& head) override {
+    if (head.status / 100 == 2) {
+      const std::string* text = head.find("content-range");
+      const std::optional<ContentRange> got = text ? parse_content_range(*text) : std::nullopt;
+      const bool whole_from_start = head.status == 200 && range_.offset == 0;
+      const std::uint64_t length = head.content_length.value_or(0);
+      if ((!got && !whole_from_start) || (got && got->first != range_.offset) || length > range_.length)
+        // Not a NetworkError: asking again brings the same answer.
+        throw Error("the server answered the request for " + range_header(range_) + " with " +
+                           (text ? "Content-Range '" + *text + "'" : "no Content-Range") + " and " +
+                           std::to_string(length) + " bytes: not the range asked for");
+    }
+    return inner_.begin(head);
+  }
+  void expect(std::optional<std::uint64_t> length) override { inner_.expect(length); }
+  std::span<std::byte> buffer() override { return inner_.buffer(); }
+  io::Task<void> commit(std::size_t n) override { return inner_.commit(n); }
+  io::Task<void> finish() override { return inner_.finish(); }
+
+ private:
+  http::BodySink& inner_;
+  ByteRange range_;
+};
+
+}  // namespace
+
 std::string range_header(const ByteRange& range) {
   return "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.offset + range.length - 1);
 }
@@ -92,7 +146,9 @@ io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::s
   }
   if (!if_match.empty()) request.headers.push_back({"If-Match", if_match});
   request.headers.push_back({kChecksumModeHeader, "ENABLED"});
-  ChecksumSink verified(sink);
+  std::optional<RangeCheck> checked;
+  if (range) checked.emplace(sink, *range);
+  ChecksumSink verified(checked ? static_cast<http::BodySink&>(*checked) : sink);
   S3Response r = co_await execute(context, request, &verified);
   co_return head_result_from(r.head);
 }

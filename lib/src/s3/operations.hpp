@@ -31,6 +31,15 @@ io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::s
                                 RetryPolicy* retry = nullptr);
 // The Range header's value for range: "bytes=0-99".
 std::string range_header(const ByteRange& range);
+
+// A Content-Range header's "bytes 0-9/1234".
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t end = 0;  // one past the last byte
+  std::uint64_t total = 0;
+};
+// nullopt for anything else (an unknown total "*" included).
+std::optional<ContentRange> parse_content_range(std::string_view text);
 // One PutObject carrying options.checksum; returns the ETag.
 io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
                                  std::span<const std::byte> body, PutOptions options);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "http/connection.hpp"
@@ -22,32 +23,6 @@
 namespace raws3::s3 {
 
 namespace {
-
-struct ContentRange {
-  std::uint64_t first = 0;
-  std::uint64_t end = 0;  // one past the last byte
-  std::uint64_t total = 0;
-};
-
-// "bytes 0-9/1234"; nullopt for anything else (an unknown total "*" included).
-std::optional<ContentRange> parse_content_range(std::string_view text) {
-  constexpr std::string_view kUnit = "bytes ";
-  if (!text.starts_with(kUnit)) return std::nullopt;
-  text.remove_prefix(kUnit.size());
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  ContentRange r;
-  std::uint64_t last = 0;
-  auto number = [&](std::uint64_t& out, char after) {
-    auto [next, ec] = std::from_chars(p, end, out);
-    if (ec != std::errc() || (after ? next == end || *next != after : next != end)) return false;
-    p = after ? next + 1 : next;
-    return true;
-  };
-  if (!number(r.first, '-') || !number(last, '/') || !number(r.total, '\0') || last < r.first) return std::nullopt;
-  r.end = last + 1;
-  return r;
-}
 
 class Transfer;
 
@@ -160,18 +135,15 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     size_ = size;
     etag_ = std::move(etag);
     first_end_ = std::min(first_end, size);
-    std::visit(Overloaded{[&](ToMemory& m) {
-                            if (size > m.bytes.size())
-                              throw Error("s3://" + bucket_ + "/" + key_ + " has " + std::to_string(size) +
-                                          " bytes: more than the " + std::to_string(m.bytes.size()) +
-                                          "-byte destination holds");
-                          },
-                          [&](ToString& s) {
-                            check_fits_in_memory(size, bucket_, key_);
-                            s.owned->resize(std::size_t(size));
-                          },
-                          [](auto&) {}},
-               destination_);
+    if (ToAllocated* allocated = std::get_if<ToAllocated>(&destination_)) {
+      check_fits_in_memory(size, bucket_, key_);
+      const std::span<std::byte> memory = allocated->allocate(size);
+      if (memory.size() < size) throw std::logic_error("range GET: the memory allocated is smaller than the object");
+      destination_ = ToMemory{memory.first(std::size_t(size))};
+    }
+    if (const ToMemory* memory = std::get_if<ToMemory>(&destination_); memory && size > memory->bytes.size())
+      throw Error("s3://" + bucket_ + "/" + key_ + " has " + std::to_string(size) + " bytes: more than the " +
+                  std::to_string(memory->bytes.size()) + "-byte destination holds");
     parts_ = (size - first_end_ + part_size_ - 1) / part_size_;
     const auto workers = unsigned(std::min<std::uint64_t>(inflight_, parts_));
     for (unsigned w = 0; w < workers; ++w)
@@ -195,9 +167,8 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
             [&](ToMemory& m) -> std::unique_ptr<http::BodySink> {
               return std::make_unique<http::SpanSink>(m.bytes.subspan(std::size_t(offset), std::size_t(length)));
             },
-            [&](ToString& s) -> std::unique_ptr<http::BodySink> {
-              return std::make_unique<http::SpanSink>(
-                  std::span<std::byte>(reinterpret_cast<std::byte*>(s.owned->data()) + offset, std::size_t(length)));
+            [](ToAllocated&) -> std::unique_ptr<http::BodySink> {
+              throw std::logic_error("range GET: a part planned before its memory was allocated");
             },
             [&](ToFile&) -> std::unique_ptr<http::BodySink> {
               return std::make_unique<BufferedSink>(loop, *buffer, *file_writer_, offset);

@@ -25,8 +25,8 @@ namespace raws3::s3 {
 struct ToMemory {
   std::span<std::byte> bytes;  // the object must fit
 };
-struct ToString {
-  std::string* owned;  // resized to the object's size
+struct ToAllocated {
+  Allocation allocate;  // called once with the object's size, on a loop thread, once it is known to fit
 };
 struct ToFile {
   int fd;  // a regular file, written at offsets; not owned
@@ -37,7 +37,7 @@ struct InOrder {
   std::function<void(std::span<const std::byte>)> consume;
 };
 struct Discard {};
-using Destination = std::variant<ToMemory, ToString, ToFile, InOrder, Discard>;
+using Destination = std::variant<ToMemory, ToAllocated, ToFile, InOrder, Discard>;
 
 // Runs the GET on loops (starting with loops[first % size]) and blocks until it is done; progress, when
 // set, is called on this thread after each part. Throws the first failure once every request has ended.

@@ -62,6 +62,7 @@ class FileBackend final : public ObjectWriter::Backend {
     size_ += bytes.size();
   }
   void write_owned(std::vector<std::byte> buffer) override { write_chunk(buffer); }
+  void write_borrowed(std::span<const std::byte> bytes) override { write_chunk(bytes); }
 
   PutResult finish() override {
     if (file_) {
