@@ -372,6 +372,17 @@ def list_keys(s3, bucket, prefix=""):
     return [o["Key"] for o in _list_all(s3, "list_objects_v2", "Contents", bucket, prefix)]
 
 
+def list_uploads(s3, bucket, prefix=""):
+    """Keys with a multipart upload neither completed nor aborted under prefix, every page read; None
+    where the server cannot list uploads (s3rver: NotImplemented)."""
+    try:
+        return [u["Key"] for u in _list_all(s3, "list_multipart_uploads", "Uploads", bucket, prefix)]
+    except Exception as e:  # noqa: BLE001
+        if _error_code(e) == "NotImplemented":
+            return None
+        raise
+
+
 def abort_uploads(s3, bucket, prefix=""):
     """Abort every unfinished multipart upload under prefix (best effort; s3rver cannot list
     uploads: NotImplemented, ignored)."""
