@@ -89,3 +89,24 @@ def fault_client(faults):
     yield c
     c.close()
     faults.disarm()
+
+
+@pytest.fixture(scope="module")
+def one_server():
+    """One server, for tests whose subject is raws3's Python side rather than a server's behaviour."""
+    return harness.server_env("s3rver" if harness.left_out("minio") else "minio")
+
+
+@pytest.fixture(scope="module")
+def one_client(one_server):
+    c = client_for(one_server)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def one_base(one_server, one_client):
+    prefix = f"py-{uuid.uuid4().hex[:12]}-"
+    uri = f"s3://{one_server['S3_BUCKET']}/{prefix}"
+    yield uri
+    one_client.delete_many(o.uri for o in one_client.list(uri))
