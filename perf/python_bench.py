@@ -1,0 +1,123 @@
+"""One measured Python workload for perf/python_bench: raws3 or boto3 (Debian's, beside Debian's torch),
+in this interpreter. Prints the workload's seconds (the interpreter's start and the client's set-up
+excluded) as its last line, after checking what it moved.
+
+  /usr/bin/python3 perf/python_bench.py CLIENT WORKLOAD ENDPOINT BUCKET KEY SIZE
+    CLIENT    raws3 | boto3
+    WORKLOAD  get-view | get-into | put (a numpy array of SIZE bytes) | ckpt-save | ckpt-load (a state dict
+              of SIZE bytes in 64 MiB tensors) | loader (SIZE objects KEY000000... through a DataLoader
+              with 2 forked workers)
+
+Credentials from the environment (AWS_ACCESS_KEY_ID, ...). raws3 comes from PYTHONPATH (<build>/python).
+"""
+import io
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+
+client_name, workload, endpoint, bucket, key, size = sys.argv[1:7]
+size = int(size)
+TENSOR = 64 << 20
+
+
+def state_dict():
+    import torch
+    return {f"layer{i}.weight": torch.full((TENSOR // 4,), float(i)) for i in range(max(1, size // TENSOR))}
+
+
+def check_state(state):
+    import torch
+    assert len(state) == max(1, size // TENSOR)
+    for i in range(len(state)):
+        assert torch.all(state[f"layer{i}.weight"] == float(i))
+
+
+class Boto3Dataset:  # a map-style dataset of one GET each, as a boto3 user writes it
+    def __init__(self, keys):
+        self.keys = keys
+        self.s3 = None
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, i):
+        import torch
+        if self.s3 is None:
+            self.s3 = boto3_client()
+        body = self.s3.get_object(Bucket=bucket, Key=self.keys[i])["Body"].read()
+        return self.keys[i], torch.frombuffer(bytearray(body), dtype=torch.uint8)
+
+
+def boto3_client():
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=endpoint, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                        config=Config(s3={"addressing_style": "path"}, max_pool_connections=64,
+                                      retries={"max_attempts": 1}))
+
+
+def loader(dataset):
+    from torch.utils.data import DataLoader
+    n = 0
+    for batch in DataLoader(dataset, batch_size=64, num_workers=2, collate_fn=lambda b: b,
+                            multiprocessing_context=multiprocessing.get_context("fork")):
+        n += sum(len(t) for _, t in batch)
+    return n
+
+
+keys = [f"{key}{i:06d}" for i in range(size)] if workload == "loader" else None
+if workload == "put":
+    array = np.random.default_rng(0).integers(0, 255, size=size, dtype=np.uint8)
+if workload == "ckpt-save":
+    state = state_dict()
+
+if client_name == "raws3":
+    import raws3
+    from raws3.streaming import load_torch_state, save_torch_state
+    c = raws3.Client(endpoint_url=endpoint)
+    uri = f"s3://{bucket}/{key}"
+    start = time.monotonic()
+    if workload == "get-view":
+        assert len(c.get_bytes_view(uri)) == size
+    elif workload == "get-into":
+        assert c.get_into(uri, np.empty(size, dtype=np.uint8)) == size
+    elif workload == "put":
+        c.put_bytes(uri, array)
+    elif workload == "ckpt-save":
+        save_torch_state(state, uri, client=c)
+    elif workload == "ckpt-load":
+        check_state(load_torch_state(uri, client=c))
+    elif workload == "loader":
+        from raws3.torch import S3IterableDataset
+        assert loader(S3IterableDataset.from_objects([f"s3://{bucket}/{k}" for k in keys], client=c)) == 65536 * size
+else:
+    from boto3.s3.transfer import TransferConfig
+    s3 = boto3_client()
+    transfer = TransferConfig(max_concurrency=16, multipart_chunksize=8 << 20)
+    start = time.monotonic()
+    if workload == "get-view":
+        assert len(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == size
+    elif workload == "get-into":
+        out = io.BytesIO()
+        s3.download_fileobj(bucket, key, out, Config=transfer)
+        assert out.tell() == size
+    elif workload == "put":
+        s3.upload_fileobj(io.BytesIO(memoryview(array)), bucket, key, Config=transfer)
+    elif workload == "ckpt-save":
+        import torch
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        buf.seek(0)
+        s3.upload_fileobj(buf, bucket, key, Config=transfer)
+    elif workload == "ckpt-load":
+        import torch
+        buf = io.BytesIO()
+        s3.download_fileobj(bucket, key, buf, Config=transfer)
+        buf.seek(0)
+        check_state(torch.load(buf))
+    elif workload == "loader":
+        assert loader(Boto3Dataset(keys)) == 65536 * size
+print(f"{time.monotonic() - start:.4f}")
