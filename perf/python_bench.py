@@ -69,10 +69,13 @@ def loader(dataset):
 
 
 keys = [f"{key}{i:06d}" for i in range(size)] if workload == "loader" else None
+# Made, and torch imported, before the clock starts: the workload is the transfer.
 if workload == "put":
-    array = np.random.default_rng(0).integers(0, 255, size=size, dtype=np.uint8)
+    array = np.full(size, 7, dtype=np.uint8)
 if workload == "ckpt-save":
     state = state_dict()
+if workload.startswith("ckpt") or workload == "loader":
+    import torch  # noqa: F401
 
 if client_name == "raws3":
     import raws3

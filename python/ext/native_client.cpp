@@ -190,6 +190,27 @@ std::shared_ptr<Pending> get_view_start(NativeClient& native, std::string bucket
   return pending;
 }
 
+// One GET straight into the caller's buffer, which stays pinned until the call ends.
+std::shared_ptr<Pending> get_into_start(NativeClient& native, std::string bucket, std::string key, py::handle dest,
+                                        const Range& range) {
+  auto pending = std::make_shared<Pending>();
+  auto pinned = std::make_shared<PinnedBuffer>(dest, PinnedBuffer::Access::Write, "buffer");
+  Allocation into = [pinned](std::uint64_t size) -> std::span<std::byte> {
+    const std::span<std::byte> room = pinned->bytes();
+    if (size > room.size())
+      throw Error("the object's " + std::to_string(size) + " bytes do not fit the " + std::to_string(room.size()) +
+                  "-byte buffer");
+    return room.first(std::size_t(size));
+  };
+  with_client(native, [&](Client& c) {
+    c.get_allocated(std::move(bucket), std::move(key), std::move(into), byte_range(range),
+                    [pending, pinned](std::exception_ptr error, std::uint64_t got) mutable {
+                      pending->complete(error, [got] { return py::object(py::int_(got)); });
+                    });
+  });
+  return pending;
+}
+
 std::shared_ptr<Pending> put_start(NativeClient& native, std::string bucket, std::string key, py::handle data,
                                    const std::optional<std::string>& content_type,
                                    const std::optional<std::map<std::string, std::string>>& metadata,
@@ -265,6 +286,7 @@ void bind_native_client(py::module_& m) {
       .def("get_into", &get_into, arg("bucket"), arg("key"), arg("buffer"), arg("range"))
       .def("put", &put, arg("bucket"), arg("key"), arg("data"), arg("content_type"), arg("metadata"), arg("checksum"))
       .def("get_view_start", &get_view_start, arg("bucket"), arg("key"), arg("writable"), arg("range"))
+      .def("get_into_start", &get_into_start, arg("bucket"), arg("key"), arg("buffer"), arg("range"))
       .def("put_start", &put_start, arg("bucket"), arg("key"), arg("data"), arg("content_type"), arg("metadata"),
            arg("checksum"))
       .def("upload_file",

@@ -109,8 +109,8 @@ class ObjectReader(io.RawIOBase):
 
     Sequential reads are served from blocks fetched ahead in concurrent ranged GETs (``readahead``
     blocks of ``block_size`` bytes at most, which bounds its memory); a read of at least a block with
-    nothing fetched there lands straight in the caller's buffer (``readinto``), which is how
-    ``torch.load`` fills its tensors. The object's size and ETag are read when it opens.
+    nothing fetched there lands straight in the caller's buffer (``readinto``), in concurrent ranged GETs
+    of a block each, which is how ``torch.load`` fills its tensors. The object's size and ETag are read when it opens.
     """
 
     def __init__(self, native: "_raws3.NativeClient", uri: S3Uri, *, block_size: int = 8 << 20,
@@ -182,10 +182,7 @@ class ObjectReader(io.RawIOBase):
             return 0
         block = self._pos // self._block_size
         if n >= self._block_size and block not in self._blocks:
-            got = self._native.get_into(self.uri.bucket, self.uri.key, dest[:n], (self._pos, n))
-            if got != n:
-                raise Error(f"{self.uri}: a ranged GET returned {got} of {n} bytes")
-            self._pos += n
+            self._read_direct(dest[:n])
             return n
         done = 0
         while done < n:
@@ -197,6 +194,20 @@ class ObjectReader(io.RawIOBase):
             done += take
             self._pos += take
         return done
+
+    def _read_direct(self, dest: memoryview) -> None:
+        """dest filled from the current position by concurrent ranged GETs of a block each, straight into
+        it: how torch.load's tensors land in their storage."""
+        pieces = []
+        for at in range(0, len(dest), self._block_size):
+            piece = dest[at:at + self._block_size]
+            pieces.append((len(piece), self._native.get_into_start(
+                self.uri.bucket, self.uri.key, piece, (self._pos + at, len(piece)))))
+        for want, pending in pieces:  # every GET waited for: none may write into dest after we return
+            got = pending.result()
+            if got != want:
+                raise Error(f"{self.uri}: a ranged GET returned {got} of {want} bytes")
+        self._pos += len(dest)
 
     def readall(self) -> bytes:
         out = bytearray(max(0, self.size - self._pos))
