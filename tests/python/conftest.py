@@ -46,21 +46,28 @@ def server(request):
     return harness.server_env(request.param)
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    c = client_for(server)
+def _client_of(env):
+    c = client_for(env)
     yield c
     c.close()
 
 
-@pytest.fixture
-def base(server, client):
+def _fresh_prefix(env, client):
     """s3://bucket/<unique prefix> for one test; what it leaves is deleted after it. The prefix holds no
     "/": moto (signatures checked) refuses every query value with one, a listing's prefix included."""
-    prefix = f"py-{uuid.uuid4().hex[:12]}-"
-    uri = f"s3://{server['S3_BUCKET']}/{prefix}"
+    uri = f"s3://{env['S3_BUCKET']}/py-{uuid.uuid4().hex[:12]}-"
     yield uri
     client.delete_many(o.uri for o in client.list(uri))
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    yield from _client_of(server)
+
+
+@pytest.fixture
+def base(server, client):
+    yield from _fresh_prefix(server, client)
 
 
 def lists_one_level(env):
@@ -99,14 +106,9 @@ def one_server():
 
 @pytest.fixture(scope="module")
 def one_client(one_server):
-    c = client_for(one_server)
-    yield c
-    c.close()
+    yield from _client_of(one_server)
 
 
 @pytest.fixture
 def one_base(one_server, one_client):
-    prefix = f"py-{uuid.uuid4().hex[:12]}-"
-    uri = f"s3://{one_server['S3_BUCKET']}/{prefix}"
-    yield uri
-    one_client.delete_many(o.uri for o in one_client.list(uri))
+    yield from _fresh_prefix(one_server, one_client)
