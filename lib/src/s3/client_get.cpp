@@ -87,7 +87,7 @@ class AllocatingSink final : public http::BodySink {
 io::Task<std::uint64_t> get_allocated_once(s3::LoopContext& c, std::string bucket, std::string key,
                                            const Allocation& allocate, std::optional<ByteRange> range) {
   AllocatingSink sink(allocate);
-  io::Task<HeadResult> request = s3::get_object(c, bucket, key, range, sink);
+  io::Task<HeadResult> request = s3::get_in_one(c, bucket, key, range, sink);
   co_await std::move(request);
   co_return sink.filled();
 }
@@ -137,7 +137,7 @@ std::future<std::string> Client::get_object_async(std::string bucket, std::strin
     return [](s3::LoopContext& c, std::string bucket, std::string key,
               std::optional<ByteRange> range) -> io::Task<std::string> {
       InMemorySink sink(bucket, key);
-      co_await s3::get_object(c, bucket, key, range, sink);
+      co_await s3::get_in_one(c, bucket, key, range, sink);
       co_return sink.take();
     }(c, bucket, key, range);
   });
@@ -150,7 +150,7 @@ std::uint64_t Client::get_into(const std::string& bucket, const std::string& key
         return [](s3::LoopContext& c, std::string bucket, std::string key, std::span<std::byte> dest,
                   std::optional<ByteRange> range) -> io::Task<std::uint64_t> {
           http::SpanSink sink(dest);
-          co_await s3::get_object(c, bucket, key, range, sink);
+          co_await s3::get_in_one(c, bucket, key, range, sink);
           co_return sink.filled();
         }(c, bucket, key, dest, range);
       });

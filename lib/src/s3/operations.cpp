@@ -146,11 +146,18 @@ io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::s
   }
   if (!if_match.empty()) request.headers.push_back({"If-Match", if_match});
   request.headers.push_back({kChecksumModeHeader, "ENABLED"});
-  std::optional<RangeCheck> checked;
-  if (range) checked.emplace(sink, *range);
-  ChecksumSink verified(checked ? static_cast<http::BodySink&>(*checked) : sink);
+  ChecksumSink verified(sink);
   S3Response r = co_await execute(context, request, &verified);
   co_return head_result_from(r.head);
+}
+
+io::Task<HeadResult> get_in_one(LoopContext& context, std::string bucket, std::string key,
+                                std::optional<ByteRange> range, http::BodySink& sink) {
+  std::optional<RangeCheck> checked;
+  if (range) checked.emplace(sink, *range);
+  io::Task<HeadResult> request =
+      get_object(context, std::move(bucket), std::move(key), range, checked ? static_cast<http::BodySink&>(*checked) : sink);
+  co_return co_await std::move(request);
 }
 
 void add_object_headers(const PutOptions& options, std::vector<http::Header>& headers) {

@@ -29,6 +29,11 @@ io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
                                 std::optional<ByteRange> range, http::BodySink& sink, std::string if_match = {},
                                 RetryPolicy* retry = nullptr);
+// One GET of range (or of the whole object), for callers that receive a range in one request: an answer
+// that is not the range asked for is refused (raws3::Error, not retried). range_get's parts call
+// get_object, and check each answer themselves against the object the first one described.
+io::Task<HeadResult> get_in_one(LoopContext& context, std::string bucket, std::string key,
+                                std::optional<ByteRange> range, http::BodySink& sink);
 // The Range header's value for range: "bytes=0-99".
 std::string range_header(const ByteRange& range);
 
