@@ -24,6 +24,8 @@ __all__ = ["save_torch_state", "load_torch_state", "save_pickle", "load_pickle",
 _PICKLE_MAGIC = b"RAWS3PK5"
 _PICKLE_HEAD = struct.Struct("<8sQI")
 _LENGTH = struct.Struct("<Q")
+# What load_numpy asks for first: the .npy header of any ordinary array.
+_NPY_FIRST_READ = 4096
 
 
 def _client(client: Optional[Client]) -> Client:
@@ -113,16 +115,19 @@ def load_numpy(uri: str, client: Optional[Client] = None) -> Any:
     from numpy.lib import format as npy
 
     c = _client(client)
-    # The magic, the version and the header's length, then the header itself.
-    prefix = bytes(c.get_bytes_view(uri, range=(0, 12)))
-    if not prefix.startswith(b"\x93NUMPY"):
+    # The magic, the version, the header's length and (numpy pads it to 64 bytes) nearly always the whole
+    # header in the first request; a longer header (many fields) takes a second.
+    prefix = bytes(c.get_bytes_view(uri, range=(0, _NPY_FIRST_READ)))
+    if not prefix.startswith(b"\x93NUMPY") or len(prefix) < 12:
         raise ValueError(f"{uri} is not a .npy file")
     major = prefix[6]
     if major == 1:
         header_end = 10 + struct.unpack_from("<H", prefix, 8)[0]
     else:
         header_end = 12 + struct.unpack_from("<I", prefix, 8)[0]
-    head = io.BytesIO(bytes(c.get_bytes_view(uri, range=(0, header_end))))
+    if header_end > len(prefix):
+        prefix = bytes(c.get_bytes_view(uri, range=(0, header_end)))
+    head = io.BytesIO(prefix[:header_end])
     version = npy.read_magic(head)
     read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
     if read_header is None:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Deque, Iterable, Iterator, List, Optional, Seq
 import torch
 import torch.utils.data
 
+from ._uri import parse
 from .client import Client, default_client
 
 __all__ = ["S3MapDataset", "S3IterableDataset", "default_transform"]
@@ -33,8 +34,7 @@ def default_transform(key: str, view: memoryview) -> Any:
 
 
 def _listed(client: Client, uri: str) -> List[str]:
-    bucket = uri[len("s3://"):].partition("/")[0]
-    return [f"s3://{bucket}/{o.key}" for o in client.list(uri, recursive=True) if not o.key.endswith("/")]
+    return [o.uri for o in client.list(uri, recursive=True) if not o.key.endswith("/")]
 
 
 def _rank_and_world() -> Tuple[int, int]:
@@ -60,7 +60,7 @@ class _Base:
         return list(self._uris)
 
     def _item(self, uri: str, view: memoryview) -> Any:
-        return self._transform(uri[len("s3://"):].partition("/")[2], view)
+        return self._transform(parse(uri).key, view)
 
 
 class S3MapDataset(_Base, torch.utils.data.Dataset):
