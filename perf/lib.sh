@@ -24,9 +24,13 @@ PERF_STATE=${RAWS3_PERF_STATE:-/var/tmp/raws3-perf}
 peer_venv=$PERF_STATE/venv
 peer_go_bin=$PERF_STATE/go-bin
 peer_go_modules=(warp=github.com/minio/warp@v1.0.0 s5cmd=github.com/peak/s5cmd/v2@v2.3.0)
-# s3torchconnectorclient is the Mountpoint client that s3torchconnector's S3Reader and S3Writer wrap;
-# s3torchconnector itself imports torch, whose PyPI wheels bring gigabytes of CUDA libraries with them.
+# s3torchconnectorclient is the Mountpoint client that s3torchconnector's S3Reader and S3Writer wrap.
 peer_pypi=(s3dlio==0.10.0 s3torchconnectorclient==1.5.0 awscrt==0.38.0 boto3==1.44.5)
+# s3torchconnector itself (S3Checkpoint, its datasets) imports torch, whose PyPI wheels bring gigabytes of
+# CUDA libraries: it gets a venv of its own that sees Debian's torch (--system-site-packages), installed
+# --no-deps because it declares torch >= 2.0.1 and Debian's is 1.13 (the calls perf/ makes work on it).
+torch_venv=$PERF_STATE/venv-torch
+torch_pypi=(s3torchconnector==1.5.0 s3torchconnectorclient==1.5.0)
 declare -A peer_missing=()
 ensure_peers() {
   local m
@@ -82,6 +86,21 @@ ensure_peer_venv() {
   done
   [ "$all" = 1 ] && echo "${peer_pypi[*]}" >"$peer_venv/pins"
   [ "$all" = 1 ]
+}
+
+# ensure_torch_venv: $torch_venv with torch_pypi, or peer_missing[s3torchconnector] saying why not.
+ensure_torch_venv() {
+  local log=$PERF_STATE/venv-torch.log
+  [ "$(cat "$torch_venv/pins" 2>/dev/null)" = "${torch_pypi[*]}" ] && return 0
+  mkdir -p "$PERF_STATE"
+  ensure_bench_packages python3-venv python3-torch
+  if /usr/bin/python3 -m venv --system-site-packages "$torch_venv" >"$log" 2>&1 &&
+    "$torch_venv/bin/pip" install -q --disable-pip-version-check --no-deps "${torch_pypi[@]}" >>"$log" 2>&1; then
+    echo "${torch_pypi[*]}" >"$torch_venv/pins"
+    return 0
+  fi
+  peer_missing[s3torchconnector]="pip install ${torch_pypi[*]} failed: $(grep -i error "$log" | tail -n 1)"
+  return 1
 }
 
 # at_exit CMD: run CMD when the script exits, the last registered first (one EXIT trap for every helper).

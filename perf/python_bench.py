@@ -3,7 +3,8 @@ in this interpreter. Prints the workload's seconds (the interpreter's start and 
 excluded) as its last line, after checking what it moved.
 
   /usr/bin/python3 perf/python_bench.py CLIENT WORKLOAD ENDPOINT BUCKET KEY SIZE
-    CLIENT    raws3 | boto3
+    CLIENT    raws3 | boto3 | s3torchconnector (ckpt-save, ckpt-load and loader only: S3Checkpoint and
+              S3IterableDataset, in a venv beside Debian's torch)
     WORKLOAD  get-view | get-into | put (a numpy array of SIZE bytes) | ckpt-save | ckpt-load (a state dict
               of SIZE bytes in 64 MiB tensors) | loader (SIZE objects KEY000000... through a DataLoader
               with 2 forked workers)
@@ -99,6 +100,31 @@ if client_name == "raws3":
     elif workload == "loader":
         from raws3.torch import S3IterableDataset
         assert loader(S3IterableDataset.from_objects([f"s3://{bucket}/{k}" for k in keys], client=c)) == 65536 * size
+elif client_name == "s3torchconnector":
+    from s3torchconnector import S3Checkpoint, S3ClientConfig, S3IterableDataset
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    config = S3ClientConfig(force_path_style=True)
+    uri = f"s3://{bucket}/{key}"
+    start = time.monotonic()
+    if workload == "ckpt-save":
+        import torch
+        with S3Checkpoint(region, endpoint=endpoint, s3client_config=config).writer(uri) as writer:
+            torch.save(state, writer)
+    elif workload == "ckpt-load":
+        import torch
+        with S3Checkpoint(region, endpoint=endpoint, s3client_config=config).reader(uri) as reader:
+            check_state(torch.load(reader))
+    elif workload == "loader":
+        # The transform its documentation gives for raw samples: the object's bytes as a uint8 tensor.
+        def sample(reader):
+            import torch
+            return reader.key, torch.frombuffer(bytearray(reader.read()), dtype=torch.uint8)
+        dataset = S3IterableDataset.from_objects([f"s3://{bucket}/{k}" for k in keys], region=region,
+                                                 endpoint=endpoint, transform=sample, s3client_config=config,
+                                                 enable_sharding=True)
+        assert loader(dataset) == 65536 * size
+    else:
+        sys.exit(f"python_bench.py: s3torchconnector has no {workload}")
 else:
     from boto3.s3.transfer import TransferConfig
     s3 = boto3_client()
