@@ -12,6 +12,7 @@
 #include "auth/credential_chain.hpp"
 #include "auth/credential_process.hpp"
 #include "auth/profile_file.hpp"
+#include "auth/timestamp.hpp"
 #include "auth/http_transport.hpp"
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
@@ -875,4 +876,21 @@ TEST_CASE("chain: instance metadata settings from the environment and the profil
   home.set("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "none");
   CHECK_THAT(error_of([&] { resolve_credentials({}, home.env()); }),
              Equals("AWS_METADATA_SERVICE_NUM_ATTEMPTS: \"none\" is not a number of attempts"));
+}
+
+TEST_CASE("HTTP dates: IMF-fixdate only, whatever the locale", "[timestamp]") {
+  using std::chrono::sys_days;
+  using namespace std::chrono_literals;
+  const auto at = [](std::chrono::year_month_day d, std::chrono::seconds s) {
+    return std::chrono::system_clock::time_point(sys_days(d) + s);
+  };
+  CHECK(raws3::auth::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") ==
+        at(std::chrono::year(1994) / 11 / 6, 8h + 49min + 37s));
+  CHECK(raws3::auth::parse_http_date("Thu, 03 Dec 2026 23:59:60 GMT") ==
+        at(std::chrono::year(2026) / 12 / 4, 0s));  // a leap second, one past the minute
+  for (const char* bad : {"", "Sun, 06 Nov 1994 08:49:37", "Sun, 6 Nov 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sunday, 06-Nov-94 08:49:37 GMT",
+                          "Sun Nov  6 08:49:37 1994", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 24:00:00 GMT"})
+    CHECK_FALSE(raws3::auth::parse_http_date(bad).has_value());
 }

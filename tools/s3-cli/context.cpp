@@ -58,6 +58,7 @@ raws3::Config make_config(const GlobalOptions& options) {
     if (part >= raws3::kMinPartSize && part <= raws3::kMaxPartSize) tuning.put_part_size = part;
   }
   if (options.inflight) tuning.get_inflight = tuning.put_inflight = *options.inflight;
+  if (options.concurrency) tuning.transfers = *options.concurrency;
   if (options.connect_timeout) tuning.connect_timeout_ms = timeout_ms(*options.connect_timeout);
   if (options.read_timeout) tuning.timeout_ms = timeout_ms(*options.read_timeout);
   log_to_console(options, config);

@@ -40,6 +40,7 @@ struct GlobalOptions {
   std::optional<unsigned> max_conns;
   std::optional<std::string> part_size;
   std::optional<unsigned> inflight;
+  std::optional<unsigned> concurrency;  // transfers in flight in cp -r (else RAWS3_TRANSFERS)
   unsigned page_size = 1000;  // keys per ListObjectsV2 request (awscli's --page-size)
   std::string checksum = "crc32c";  // what every uploaded part carries for the server to verify
   bool debug = false;  // every request attempt on stderr (else RAWS3_LOG)

@@ -38,6 +38,8 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
       ->check(CLI::PositiveNumber);
   app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB (uploads: 5MiB to 5GiB)");
   app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
+  app.add_option("--concurrency", g.concurrency, "Objects in flight in cp -r (RAWS3_TRANSFERS, default 64)")
+      ->check(CLI::Range(1u, 4096u));
   app.add_option("--checksum", g.checksum,
                  "What uploads carry for the server to verify: crc32c (x-amz-checksum-crc32c), md5 (Content-MD5), none")
       ->check(CLI::IsMember({"crc32c", "md5", "none"}));

@@ -49,7 +49,16 @@ bool progress_allowed(bool quiet_or_off, bool data_to_stdout) {
 }
 
 Progress::Progress(bool enabled, std::string label, std::uint64_t total_bytes, std::uint64_t total_files)
-    : label_(std::move(label)), total_files_(total_files), total_bytes_(total_bytes) {
+    : label_(std::move(label)),
+      many_(total_files > 1),
+      total_files_(total_files),
+      total_bytes_(total_bytes),
+      complete_(true) {
+  if (enabled) thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+}
+
+Progress::Progress(bool enabled, std::string label)
+    : label_(std::move(label)), many_(true), total_files_(0), total_bytes_(0), complete_(false) {
   if (enabled) thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
@@ -62,8 +71,8 @@ Progress::~Progress() {
 
 void Progress::Share::update(std::uint64_t done, std::uint64_t total) noexcept {
   // A single transfer learns its size from the library (a GET from its first response); a tree's total
-  // was planned.
-  if (total > 0 && progress_.total_files_ == 1) progress_.total_bytes_.store(total, std::memory_order_relaxed);
+  // grows as its files are found.
+  if (total > 0 && !progress_.many_) progress_.total_bytes_.store(total, std::memory_order_relaxed);
   std::uint64_t seen = seen_.load(std::memory_order_relaxed);
   while (done > seen) {
     if (seen_.compare_exchange_weak(seen, done, std::memory_order_relaxed)) {
@@ -88,16 +97,17 @@ std::string Progress::render(std::chrono::steady_clock::duration elapsed) const 
   const std::uint64_t done = done_bytes_.load(std::memory_order_relaxed);
   const std::uint64_t total = total_bytes_.load(std::memory_order_relaxed);
   std::vector<std::string> fields{label_, human_bytes(done) + (total > 0 ? " / " + human_bytes(total) : "")};
-  if (total_files_ > 1) {
+  const bool complete = complete_.load(std::memory_order_relaxed);
+  if (many_) {
     fields.push_back(std::to_string(done_files_.load(std::memory_order_relaxed)) + "/" +
-                     std::to_string(total_files_) + " files");
+                     std::to_string(total_files_.load(std::memory_order_relaxed)) + (complete ? "" : "+") + " files");
   }
   if (done > 0 && seconds > 0) {
     const double rate = static_cast<double>(done) / seconds;
     std::array<char, 32> buf{};
     std::snprintf(buf.data(), buf.size(), "%.1f MB/s", rate / 1e6);
     fields.emplace_back(buf.data());
-    if (total > done) fields.push_back("ETA " + clock_text(static_cast<double>(total - done) / rate));
+    if (complete && total > done) fields.push_back("ETA " + clock_text(static_cast<double>(total - done) / rate));
   } else {
     // Nothing acknowledged yet (a single-part upload reports only at its end): time, not an invented rate.
     fields.push_back(clock_text(seconds) + " elapsed");

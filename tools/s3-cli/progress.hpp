@@ -15,8 +15,10 @@ namespace s3cli {
 
 class Progress {
  public:
-  // total_bytes 0: unknown until a single transfer reports it.
+  // Planned totals; total_bytes 0 for one transfer: unknown until it reports it.
   Progress(bool enabled, std::string label, std::uint64_t total_bytes, std::uint64_t total_files);
+  // Many, counted as a walk or listing finds them (found()); an ETA once it has found them all.
+  Progress(bool enabled, std::string label);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -34,14 +36,22 @@ class Progress {
   };
 
   void file_done() noexcept { done_files_.fetch_add(1, std::memory_order_relaxed); }
+  void found(std::uint64_t bytes) noexcept {
+    total_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    total_files_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void found_all() noexcept { complete_.store(true, std::memory_order_relaxed); }
+  void add_done(std::uint64_t bytes) noexcept { done_bytes_.fetch_add(bytes, std::memory_order_relaxed); }
 
  private:
   void run(const std::stop_token& stop);
   std::string render(std::chrono::steady_clock::duration elapsed) const;
 
   std::string label_;
-  std::uint64_t total_files_;
+  const bool many_;
+  std::atomic<std::uint64_t> total_files_;
   std::atomic<std::uint64_t> total_bytes_;
+  std::atomic<bool> complete_;
   std::atomic<std::uint64_t> done_bytes_{0};
   std::atomic<std::uint64_t> done_files_{0};
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

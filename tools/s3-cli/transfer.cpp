@@ -6,10 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "commands.hpp"
+#include "interrupts.hpp"
+#include "raws3/directory_walk.hpp"
+#include "raws3/transfer.hpp"
 #include "location.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -18,11 +20,6 @@ namespace s3cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Whole files in flight in a recursive copy. Small objects are bound by round trips, so a few at once pay;
-// a large one is already spread over the loops by the library, and each transfer holds up to
-// inflight × part size of memory, so the number stays small.
-constexpr std::size_t kFileWorkers = 4;
 
 [[noreturn]] void throw_file_error(const std::string& what, int err) {
   throw raws3::FileError(what + ": " + std::strerror(err));
@@ -162,81 +159,117 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const ra
   return rc;
 }
 
-struct Item {
-  Location source;
-  Location destination;
-  std::uint64_t size = 0;
-};
+std::string text_of(const raws3::Place& place) {
+  return place.is_object() ? "s3://" + place.bucket + "/" + place.key : place.path;
+}
 
-// Planned before anything moves, so that progress knows the total. A key that cannot become a local path
-// fails alone, reported here.
-std::vector<Item> plan_tree(Context& ctx, const Location& src, const Location& dst, int& rc) {
+// What the walk passes over: a note where nothing was asked for (an empty directory, a symlink the user
+// said not to follow, a loop's second visit), a failure where a file could not be copied.
+int report_skip(Context& ctx, const std::string& path, const std::string& why) {
+  const bool harmless = why == "empty directory" || why == "symlink loop" || why == "symlink (not followed)";
+  if (harmless) {
+    if (!ctx.options().quiet) Console::instance().err("warning: skipping " + path + ": " + why);
+    return kSuccess;
+  }
+  report_error(ctx.command(), path, why);
+  return kFailure;
+}
+
+// A local tree to another local place: no network, so no queue; one file after another.
+int copy_local_tree(Context& ctx, const Location& src, const Location& dst, Results& results, Progress& progress) {
+  int worst = kSuccess;
+  raws3::walk_directory(
+      src.path, {},
+      [&](const raws3::WalkedFile& file) {
+        progress.found(file.size);
+        const Location to = file_location(local_path_for(dst.path, file.relative));
+        worst = std::max(worst, ctx.attempt(file.path, [&] {
+          create_parent(to.path);
+          fs::copy_file(file.path, to.path, fs::copy_options::overwrite_existing);
+          progress.add_done(file.size);
+          results.add({.op = "copy", .source = file.path, .destination = to.path, .size = file.size});
+        }));
+        progress.file_done();
+      },
+      [&](const std::string& path, const std::string& why) { worst = std::max(worst, report_skip(ctx, path, why)); });
+  return worst;
+}
+
+// A tree through the library's transfer queue: the walk or the listing feeds it as it goes, and add()
+// waits while the window is full, so memory stays flat whatever the number of objects.
+int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
   if (src.is_stdio() || dst.is_stdio()) {
     throw UsageError("--recursive copies between directories and prefixes, not \"-\"");
   }
-  auto destination_for = [&](std::string_view relative) {
-    if (dst.is_s3()) return s3_location(dst.bucket, directory_prefix(dst.key) + std::string(relative));
-    return file_location(local_path_for(dst.path, relative));
-  };
-  std::vector<Item> items;
-  if (src.is_file()) {
-    std::error_code ec;
-    if (!fs::is_directory(src.path, ec)) throw_file_error(src.path, ec ? ec.value() : ENOTDIR);
-    for (const auto& entry : fs::recursive_directory_iterator(src.path)) {
-      if (!entry.is_regular_file()) continue;
-      const std::string relative = entry.path().lexically_relative(src.path).generic_string();
-      items.push_back({file_location(entry.path().string()), destination_for(relative), entry.file_size()});
-    }
-    return items;
-  }
-  raws3::ListOptions options;
-  options.prefix = directory_prefix(src.key);
-  for_each_page(ctx, src.bucket, options, [&](const raws3::ListObjectsPage& page) {
-    for (const auto& object : page.objects) {
-      const std::string_view relative = std::string_view(object.key).substr(options.prefix.size());
-      // "dir/" markers hold no data; locally they are the directories that the files create anyway.
-      if (dst.is_file() && (relative.empty() || relative.ends_with('/'))) continue;
-      Location source = s3_location(src.bucket, object.key);
-      rc = std::max(rc, ctx.attempt(source.text, [&] {
-        items.push_back({source, destination_for(relative), object.size});
-      }));
-    }
-  });
-  return items;
-}
-
-int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
-  int planned_rc = kSuccess;
-  std::vector<Item> items;
-  if (const int rc = ctx.attempt(src.text, [&] { items = plan_tree(ctx, src, dst, planned_rc); }); rc != kSuccess) {
-    return rc;
-  }
-  std::uint64_t total = 0;
-  for (const Item& item : items) total += item.size;
-
   Results results(ctx.options().json, ctx.options().quiet);
-  std::atomic<int> worst{planned_rc};
-  {
-    Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text, total, items.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
-        const Item& item = items[i];
-        const int rc = ctx.attempt(target_of(item.source, item.destination), [&] {
-          // The tree's directories are made as its files need them.
-          if (item.destination.is_file()) create_parent(item.destination.path);
-          results.add(transfer_one(ctx, item.source, item.destination, object, progress));
+  Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text);
+  std::atomic<int> worst{kSuccess};
+  auto note = [&worst](int rc) {
+    int seen = worst.load();
+    while (rc > seen && !worst.compare_exchange_weak(seen, rc)) {
+    }
+  };
+  const int walked = ctx.attempt(src.text, [&] {
+    if (src.is_file() && dst.is_file()) {
+      note(copy_local_tree(ctx, src, dst, results, progress));
+      return;
+    }
+    raws3::TransferOptions options{.put = object, .progress = [&progress](std::uint64_t n) { progress.add_done(n); }};
+    options.put.checksum = checksum_of(ctx.options());
+    const char* op = op_name(src, dst);
+    raws3::TransferQueue queue(
+        ctx.client(), std::move(options),
+        [&, op](const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
+          progress.file_done();
+          const std::string source = text_of(item.source);
+          if (error) {
+            note(ctx.attempt(item.source.is_object() || !item.destination.is_object() ? source : text_of(item.destination),
+                             [&] { std::rethrow_exception(error); }));
+            return;
+          }
+          note(ctx.attempt(source, [&] {
+            results.add({.op = op, .source = source, .destination = text_of(item.destination), .size = result.size,
+                         .etag = result.etag});
+          }));
         });
-        progress.file_done();
-        int seen = worst.load();
-        while (rc > seen && !worst.compare_exchange_weak(seen, rc)) {
-        }
-      }
+    // After SIGINT the client fails whatever is added at once: stop feeding it instead.
+    auto enqueue = [&](raws3::TransferItem item) {
+      if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+      progress.found(item.size);
+      queue.add(std::move(item));
     };
-    std::vector<std::jthread> workers;
-    for (std::size_t n = std::min(kFileWorkers, items.size()); n > 1; --n) workers.emplace_back(worker);
-    worker();
-  }
+    auto destination_for = [&](std::string_view relative) {
+      if (dst.is_s3()) return raws3::Place::object(dst.bucket, directory_prefix(dst.key) + std::string(relative));
+      return raws3::Place::file(local_path_for(dst.path, relative));
+    };
+    if (src.is_file()) {
+      raws3::walk_directory(
+          src.path, {},
+          [&](const raws3::WalkedFile& file) {
+            enqueue({raws3::Place::file(file.path), destination_for(file.relative), file.size});
+          },
+          [&](const std::string& path, const std::string& why) { note(report_skip(ctx, path, why)); });
+    } else {
+      raws3::ListOptions listing;
+      listing.prefix = directory_prefix(src.key);
+      for_each_page(ctx, src.bucket, listing, [&](const raws3::ListObjectsPage& page) {
+        for (const auto& object : page.objects) {
+          const std::string_view relative = std::string_view(object.key).substr(listing.prefix.size());
+          // "dir/" markers hold no data; locally they are the directories that the files create anyway.
+          if (dst.is_file() && (relative.empty() || relative.ends_with('/'))) continue;
+          const std::string source = "s3://" + src.bucket + "/" + object.key;
+          if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+          note(ctx.attempt(source, [&] {
+            enqueue({raws3::Place::object(src.bucket, object.key), destination_for(relative), object.size,
+                     object.last_modified});
+          }));
+        }
+      });
+    }
+    progress.found_all();
+    queue.wait();
+  });
+  note(walked);
   results.finish();
   return worst.load();
 }

@@ -113,6 +113,8 @@ class RAWS3_API Client {
   // Why the client runs on epoll although io_uring was not ruled out (IoEngine::Auto), e.g.
   // "io_uring_setup: Operation not permitted"; empty otherwise.
   const std::string& io_fallback_reason() const noexcept;
+  // Part sizes, parts in flight, thresholds, loops and transfer windows: Config::tuning.
+  const Tuning& tuning() const noexcept;
 
   std::vector<BucketInfo> list_buckets();
   void create_bucket(const std::string& bucket);
@@ -213,6 +215,16 @@ class RAWS3_API Client {
   // when it is larger than one part, else one PutObject. body.owner is held until done runs; with a null
   // owner the caller keeps the bytes alive until then.
   void upload(std::string bucket, std::string key, SharedBytes body, PutOptions options, Completion<PutResult> done);
+  // The parallel ranged GET into a regular file, as the blocking get_to_file does (temporary file renamed
+  // into place; nothing left on failure). options.progress is called on loop threads as parts land.
+  void get_to_file(std::string bucket, std::string key, std::string path, GetOptions options,
+                   Completion<HeadResult> done);
+  // A file through the streaming upload engine, as the blocking upload_file does; the file is opened on a
+  // loop thread, and one that cannot be opened fails done.
+  void upload_file(std::string bucket, std::string key, std::string path, PutOptions options,
+                   Completion<PutResult> done);
+  void copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket, std::string dst_key,
+                   Completion<std::string> done);
   void delete_object(std::string bucket, std::string key, Completion<> done);
   void list_objects_v2(std::string bucket, ListOptions options, Completion<ListObjectsPage> done);
 

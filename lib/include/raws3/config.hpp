@@ -36,6 +36,10 @@ struct RAWS3_API Tuning {
   unsigned get_inflight = 16;                  // RAWS3_GET_INFLIGHT
   std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE: kMinPartSize to kMaxPartSize
   unsigned put_inflight = 8;                   // RAWS3_PUT_INFLIGHT
+  // Of a TransferQueue (raws3/transfer.hpp: cp -r, sync): transfers in flight, and the bytes of part
+  // buffers their uploads may hold together.
+  unsigned transfers = 64;                     // RAWS3_TRANSFERS
+  std::uint64_t transfer_memory = 256ull << 20;  // RAWS3_TRANSFER_MEMORY
   // RAWS3_SEND_ZC_MIN: plain-HTTP request bodies of at least this size are sent with SEND_ZC; 0 = never.
   // Off by default: on loopback it measured a third slower (perf/README.md).
   std::uint64_t send_zc_min = 0;

@@ -58,4 +58,26 @@ std::optional<Clock::time_point> parse_iso8601(std::string_view s) {
   return time_point_cast<Clock::duration>(at) + fraction;
 }
 
+std::optional<Clock::time_point> parse_http_date(std::string_view s) {
+  using namespace std::chrono;
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Sun, 06 Nov 1994 08:49:37 GMT": the weekday is redundant, and ignored.
+  const std::size_t comma = s.find(", ");
+  if (comma == std::string_view::npos) return std::nullopt;
+  s.remove_prefix(comma + 2);
+  int d = 0, y = 0, h = 0, mi = 0, sec = 0;
+  if (!(take_digits(s, 2, d) && take(s, ' ') && s.size() >= 4)) return std::nullopt;
+  unsigned mo = 0;
+  while (mo < 12 && s.substr(0, 3) != kMonths[mo]) ++mo;
+  if (mo == 12) return std::nullopt;
+  s.remove_prefix(3);
+  if (!(take(s, ' ') && take_digits(s, 4, y) && take(s, ' ') && take_digits(s, 2, h) && take(s, ':') &&
+        take_digits(s, 2, mi) && take(s, ':') && take_digits(s, 2, sec) && s == " GMT"))
+    return std::nullopt;
+  const year_month_day date{year{y}, month{mo + 1}, day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return time_point_cast<Clock::duration>(sys_days{date} + hours(h) + minutes(mi) + seconds(sec));
+}
+
 }  // namespace raws3::auth

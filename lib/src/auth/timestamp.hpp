@@ -1,5 +1,6 @@
-// Expiration times as credential sources write them (ISO 8601): credential_process, instance metadata,
-// container endpoints, STS, AWS_CREDENTIAL_EXPIRATION.
+// Times as servers write them: expiration times of credential sources (ISO 8601: credential_process,
+// instance metadata, container endpoints, STS, AWS_CREDENTIAL_EXPIRATION), listings' LastModified (ISO
+// 8601) and HTTP's Date and Last-Modified headers (RFC 9110's IMF-fixdate). Locale-independent.
 #pragma once
 
 #include <chrono>
@@ -12,5 +13,8 @@ namespace raws3::auth {
 // offset. nullopt on anything else. Times past the clock's range ("2999-...", written for never) clamp
 // to time_point::max().
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
+
+// "Sun, 06 Nov 1994 08:49:37 GMT". nullopt on anything else.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
 
 }  // namespace raws3::auth

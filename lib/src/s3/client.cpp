@@ -26,6 +26,7 @@ const std::string& Client::region() const noexcept { return impl_->endpoint.regi
 const std::string& Client::endpoint_url() const noexcept { return impl_->endpoint_url; }
 const std::string& Client::io_backend() const noexcept { return impl_->engine.name; }
 const std::string& Client::io_fallback_reason() const noexcept { return impl_->engine.fallback_reason; }
+const Tuning& Client::tuning() const noexcept { return impl_->config.tuning; }
 
 void Client::cancel() noexcept {
   impl_->endpoint.cancelled.store(true, std::memory_order_release);
@@ -117,6 +118,12 @@ std::string Client::copy_object(const std::string& src_bucket, const std::string
                                 const std::string& dst_bucket, const std::string& dst_key) {
   return impl_->run<std::string>(
       "copy_object", [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); });
+}
+
+void Client::copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket, std::string dst_key,
+                         Completion<std::string> done) {
+  impl_->start<std::string>(
+      [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); }, std::move(done));
 }
 
 std::string Client::presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,

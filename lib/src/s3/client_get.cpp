@@ -115,6 +115,27 @@ io::Task<HeadResult> get_and_discard(s3::LoopContext& c, std::string bucket, std
   co_return co_await std::move(request);
 }
 
+// The object to a regular file through a temporary beside it, renamed into place once complete.
+io::Task<HeadResult> download_to_file(s3::LoopContext& home, std::vector<s3::LoopContext*> loops, unsigned first,
+                                      Tuning tuning, std::string bucket, std::string key, std::string path,
+                                      GetOptions options) {
+  io::TemporaryFile file(path);
+  io::Task<HeadResult> get = s3::range_get_task(home, std::move(loops), first, tuning, std::move(bucket),
+                                                std::move(key), s3::ToFile{file.fd(), path}, std::move(options));
+  HeadResult result = co_await std::move(get);
+  file.commit();
+  co_return result;
+}
+
+// Whether path is something other than a regular file (a device, a FIFO, a terminal), which takes the
+// bytes in order, as they come. A directory is an error.
+bool is_special_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return false;
+  if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
+  return true;
+}
+
 }  // namespace
 
 std::string Client::get_object(const std::string& bucket, const std::string& key, std::optional<ByteRange> range) {
@@ -187,10 +208,7 @@ void Client::get_discard(std::string bucket, std::string key, GetOptions options
 
 HeadResult Client::get_to_file(const std::string& bucket, const std::string& key, const std::string& path,
                                const GetOptions& options) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
-    // A device, a FIFO or a terminal takes the bytes in order, as they come: no temporary, no rename.
+  if (is_special_file(path)) {
     io::FileDescriptor out(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (out.get() < 0) detail::throw_file_error("cannot open", path);
     const int fd = out.get();
@@ -198,12 +216,25 @@ HeadResult Client::get_to_file(const std::string& bucket, const std::string& key
                      s3::InOrder{[fd, &path](std::span<const std::byte> bytes) { write_all(fd, bytes, path); }},
                      options);
   }
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  const unsigned first = impl_->next_slot.fetch_add(1, std::memory_order_relaxed);
+  return impl_->run<HeadResult>("get_to_file", [&](s3::LoopContext& home) {
+    return download_to_file(home, loops, first, impl_->config.tuning, bucket, key, path, options);
+  });
+}
 
-  // The object lands under a temporary name beside the target and replaces it only when complete.
-  io::TemporaryFile file(path);
-  HeadResult result = range_get(*impl_, "get_to_file", bucket, key, s3::ToFile{file.fd(), path}, options);
-  file.commit();
-  return result;
+void Client::get_to_file(std::string bucket, std::string key, std::string path, GetOptions options,
+                         Completion<HeadResult> done) {
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  const unsigned first = impl_->next_slot.fetch_add(1, std::memory_order_relaxed);
+  impl_->start<HeadResult>(
+      [this, loops = std::move(loops), first, bucket = std::move(bucket), key = std::move(key), path = std::move(path),
+       options = std::move(options)](s3::LoopContext& home) {
+        if (is_special_file(path))
+          throw FileError("'" + path + "' is not a regular file: the callback form of get_to_file writes regular files");
+        return download_to_file(home, loops, first, impl_->config.tuning, bucket, key, path, options);
+      },
+      std::move(done));
 }
 
 }  // namespace raws3

@@ -36,6 +36,22 @@ PutResult upload_descriptor(Client::Impl& impl, const std::string& bucket, const
                              [=](s3::LoopContext& home) { return s3::upload_fd(home, loops, settings, fd, size, name); });
 }
 
+// A file by name, opened on the loop: a regular file is read at offsets up to the size it had when
+// opened; a pipe, socket or terminal has no size and streams to its end.
+io::Task<PutResult> upload_path(const Client::Impl& impl, s3::LoopContext& home, std::vector<s3::LoopContext*> loops,
+                                std::string bucket, std::string key, std::string path, PutOptions options) {
+  io::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) detail::throw_file_error("cannot open", path);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) detail::throw_file_error("cannot stat", path);
+  if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
+  std::optional<std::uint64_t> size;
+  if (S_ISREG(st.st_mode)) size = std::uint64_t(st.st_size);
+  s3::UploadSettings settings = settings_for(impl, bucket, key, options, size);
+  io::Task<PutResult> upload = s3::upload_fd(home, std::move(loops), std::move(settings), file.get(), size, path);
+  co_return co_await std::move(upload);
+}
+
 // The home-loop halves of the writer's calls.
 io::Task<s3::Upload*> create_upload(s3::LoopContext& home, std::vector<s3::LoopContext*> loops,
                                     s3::UploadSettings settings) {
@@ -204,15 +220,21 @@ std::string Client::put_file(const std::string& bucket, const std::string& key, 
 
 PutResult Client::upload_file(const std::string& bucket, const std::string& key, const std::string& path,
                               const PutOptions& options) {
-  io::FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) detail::throw_file_error("cannot open", path);
-  struct stat st {};
-  if (::fstat(file.get(), &st) != 0) detail::throw_file_error("cannot stat", path);
-  if (S_ISDIR(st.st_mode)) throw FileError("'" + path + "' is a directory");
-  // Pipes, sockets and terminals have no size: they stream to their end.
-  std::optional<std::uint64_t> size;
-  if (S_ISREG(st.st_mode)) size = std::uint64_t(st.st_size);
-  return upload_descriptor(*impl_, bucket, key, file.get(), size, path, options);
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  return impl_->run<PutResult>("upload_file", [&](s3::LoopContext& home) {
+    return upload_path(*impl_, home, loops, bucket, key, path, options);
+  });
+}
+
+void Client::upload_file(std::string bucket, std::string key, std::string path, PutOptions options,
+                         Completion<PutResult> done) {
+  std::vector<s3::LoopContext*> loops = impl_->contexts();
+  impl_->start<PutResult>(
+      [this, loops = std::move(loops), bucket = std::move(bucket), key = std::move(key), path = std::move(path),
+       options = std::move(options)](s3::LoopContext& home) {
+        return upload_path(*impl_, home, loops, bucket, key, path, options);
+      },
+      std::move(done));
 }
 
 PutResult Client::upload_stream(const std::string& bucket, const std::string& key, int fd, const PutOptions& options) {

@@ -89,6 +89,8 @@ Tuning Tuning::from_env() {
     throw ConfigError("RAWS3_PUT_PART_SIZE: " + std::string(std::getenv("RAWS3_PUT_PART_SIZE")) +
                       " is outside what S3 accepts for upload parts, 5MiB to 5GiB");
   t.put_inflight = env_count("RAWS3_PUT_INFLIGHT", t.put_inflight, 1);
+  t.transfers = env_count("RAWS3_TRANSFERS", t.transfers, 1);
+  t.transfer_memory = env_size("RAWS3_TRANSFER_MEMORY", t.transfer_memory);
   if (const char* zc = std::getenv("RAWS3_SEND_ZC_MIN"); zc && *zc) t.send_zc_min = parse_byte_size(zc, "RAWS3_SEND_ZC_MIN");
   t.max_attempts = env_count("RAWS3_MAX_ATTEMPTS", t.max_attempts, 1);
   t.connect_timeout_ms = env_count("RAWS3_CONNECT_TIMEOUT_MS", t.connect_timeout_ms, 0);

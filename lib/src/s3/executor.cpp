@@ -1,11 +1,9 @@
 #include "s3/executor.hpp"
 
-#include <time.h>  // strptime, timegm
-
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 
+#include "auth/timestamp.hpp"
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
 #include "s3/addressing.hpp"
@@ -55,11 +53,9 @@ std::chrono::system_clock::time_point server_now(const Endpoint& endpoint) {
 void learn_clock_skew(const Endpoint& endpoint, const http::ResponseHead& head) {
   const std::string* date = head.find("date");
   if (!date) return;
-  std::tm tm{};
-  const char* end = ::strptime(date->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end) return;
-  const auto server = std::chrono::system_clock::from_time_t(::timegm(&tm));
-  const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(server - std::chrono::system_clock::now());
+  const std::optional<std::chrono::system_clock::time_point> server = auth::parse_http_date(*date);
+  if (!server) return;
+  const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(*server - std::chrono::system_clock::now());
   endpoint.clock_skew_ms.store(skew.count(), std::memory_order_relaxed);
 }
 

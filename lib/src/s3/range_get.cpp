@@ -123,11 +123,29 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   HeadResult run() {
-    launch(first_loop_, [](std::shared_ptr<Transfer> self, LoopContext& context) { return self->first_part(context); });
+    launch_first();
     wait();
     if (error_) std::rethrow_exception(error_);
     return head_;
   }
+
+  // The task form: progress is reported from the loops, and Ended is awaited instead of run().
+  void use_task_form() noexcept { task_form_ = true; }
+
+  // The task form's wait: the awaiting coroutine resumes on its own loop once every request has ended.
+  struct Ended {
+    Transfer& transfer;
+    io::Loop& loop;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      transfer.on_end_ = [h, &loop = loop] { loop.post([h] { h.resume(); }); };
+      transfer.launch_first();
+    }
+    HeadResult await_resume() {
+      if (transfer.error_) std::rethrow_exception(transfer.error_);
+      return transfer.head_;
+    }
+  };
 
   // The size and ETag the first answer announced: plan the rest and set the workers going.
   void start(std::uint64_t size, std::string etag, std::uint64_t first_end) {
@@ -209,6 +227,10 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     void await_resume() const noexcept {}
   };
 
+  void launch_first() {
+    launch(first_loop_, [](std::shared_ptr<Transfer> self, LoopContext& context) { return self->first_part(context); });
+  }
+
   template <class Make>
   void launch(unsigned loop_index, Make make) {
     LoopContext& context = *loops_[loop_index % loops_.size()];
@@ -222,10 +244,25 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   void ended(std::exception_ptr error) {
-    std::lock_guard lock(mutex_);
-    if (error) fail(error);
-    --outstanding_;
-    wake_.notify_all();
+    std::function<void()> on_end;
+    {
+      std::lock_guard lock(mutex_);
+      if (error) fail(error);
+      if (--outstanding_ == 0 && on_end_) {
+        check_complete(0);
+        on_end.swap(on_end_);
+      }
+      wake_.notify_all();
+    }
+    if (on_end) on_end();
+  }
+
+  // With the mutex held, once every request has ended: a GET that reports success delivered every byte.
+  void check_complete(std::uint64_t delivered) {
+    const bool in_order = std::holds_alternative<InOrder>(destination_);
+    if (!error_ && (landed_ != size_ || (in_order && delivered != size_)))
+      error_ = std::make_exception_ptr(Error("internal error: " + std::to_string(landed_) + " bytes received and " +
+                                             std::to_string(delivered) + " delivered of " + std::to_string(size_)));
   }
 
   // With the mutex held. The first error wins; pieces waiting for the caller are sent back unconsumed.
@@ -238,9 +275,15 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   void landed(std::uint64_t n) {
-    std::lock_guard lock(mutex_);
-    landed_ += n;
-    wake_.notify_all();
+    std::uint64_t done = 0;
+    {
+      std::lock_guard lock(mutex_);
+      landed_ += n;
+      done = landed_;
+      wake_.notify_all();
+    }
+    // The task form has no waiting thread to report from: its loops do, each with what it saw.
+    if (task_form_ && options_.progress) options_.progress(done, size_);
   }
 
   // Sets buffer up for pieces of up to `size` bytes, when the destination is a buffered one.
@@ -348,9 +391,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
       }
       if (outstanding_ == 0) break;
     }
-    if (!error_ && (landed_ != size_ || (in_order && delivered != size_)))
-      error_ = std::make_exception_ptr(Error("internal error: " + std::to_string(landed_) + " bytes received and " +
-                                             std::to_string(delivered) + " delivered of " + std::to_string(size_)));
+    check_complete(delivered);
   }
 
   const std::vector<LoopContext*> loops_;
@@ -363,6 +404,8 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   Destination destination_;
   const GetOptions& options_;
   std::optional<FileWriter> file_writer_;
+  bool task_form_ = false;
+  std::function<void()> on_end_;  // the task form's: set before the first request starts
 
   // Set by start().
   std::uint64_t size_ = 0;
@@ -421,6 +464,16 @@ HeadResult range_get(std::span<LoopContext* const> loops, unsigned first, const 
   auto transfer = std::make_shared<Transfer>(loops, first, tuning, std::move(bucket), std::move(key),
                                              std::move(destination), options);
   return transfer->run();
+}
+
+io::Task<HeadResult> range_get_task(LoopContext& home, std::vector<LoopContext*> loops, unsigned first, Tuning tuning,
+                                    std::string bucket, std::string key, Destination destination, GetOptions options) {
+  if (std::holds_alternative<InOrder>(destination))
+    throw std::logic_error("range GET: the task form has no thread to consume an in-order body");
+  auto transfer = std::make_shared<Transfer>(loops, first, tuning, std::move(bucket), std::move(key),
+                                             std::move(destination), options);
+  transfer->use_task_form();
+  co_return co_await Transfer::Ended{*transfer, home.loop()};
 }
 
 }  // namespace raws3::s3

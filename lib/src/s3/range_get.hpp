@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "raws3/client.hpp"
 #include "s3/loop_context.hpp"
@@ -43,5 +44,10 @@ using Destination = std::variant<ToMemory, ToAllocated, ToFile, InOrder, Discard
 // set, is called on this thread after each part. Throws the first failure once every request has ended.
 HeadResult range_get(std::span<LoopContext* const> loops, unsigned first, const Tuning& tuning, std::string bucket,
                      std::string key, Destination destination, const GetOptions& options);
+
+// The same GET as a task of a coroutine on home's loop, for the callback forms: no thread waits for it.
+// Any destination but InOrder; options.progress is called on the loops as parts land.
+io::Task<HeadResult> range_get_task(LoopContext& home, std::vector<LoopContext*> loops, unsigned first, Tuning tuning,
+                                    std::string bucket, std::string key, Destination destination, GetOptions options);
 
 }  // namespace raws3::s3
