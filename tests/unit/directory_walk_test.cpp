@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -58,8 +59,13 @@ TEST_CASE("walk: every regular file, sorted within each directory, sizes and nam
   t.file("a/deeper/y", 30);
   t.file("top", 1);
   t.file("with space/ünï", 5);
+  t.file("a.txt", 4);
+  t.file("a-b/c", 4);
   const Walked w = walk(t);
-  CHECK(w.files == std::vector<std::string>{"a/deeper/y", "a/z", "b/2", "top", "with space/ünï"});
+  // An S3 listing's order: '-' (0x2D) and '.' (0x2E) sort before '/' (0x2F), so "a-b/c" and "a.txt" come
+  // before the files under "a/".
+  CHECK(w.files == std::vector<std::string>{"a-b/c", "a.txt", "a/deeper/y", "a/z", "b/2", "top", "with space/ünï"});
+  CHECK(std::is_sorted(w.files.begin(), w.files.end()));
   CHECK(w.skipped.empty());
 }
 

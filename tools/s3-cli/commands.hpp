@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ struct TransferArgs {
   // Of uploaded objects (awscli's cp options): Content-Type, and x-amz-meta-KEY from each "KEY=VALUE".
   std::string content_type;
   std::vector<std::string> metadata;
+};
+
+struct SyncArgs {
+  TransferArgs transfer;      // source, destination and the uploads' attributes
+  bool delete_extra = false;  // --delete
+  bool dryrun = false;
+  bool size_only = false;
+  bool exact_timestamps = false;
 };
 
 struct PresignArgs {
@@ -58,10 +67,26 @@ int run_rm(Context& ctx, const TargetArgs& args);
 int run_get(Context& ctx, const TransferArgs& args);  // cat is get to "-"
 int run_put(Context& ctx, const TransferArgs& args);
 int run_cp(Context& ctx, const TransferArgs& args);
+int run_sync(Context& ctx, const SyncArgs& args);
 int run_presign(Context& ctx, const PresignArgs& args);
 int run_bench(Context& ctx, const BenchArgs& args);
 
-// Every page of a listing, following continuation tokens, --page-size keys at a time.
+// A listing's pages one at a time, following continuation tokens, --page-size keys each: the one page
+// walker (for_each_page runs on it).
+class PageCursor {
+ public:
+  PageCursor(Context& ctx, std::string bucket, raws3::ListOptions options);
+  // The next page, or nullopt after the last.
+  std::optional<raws3::ListObjectsPage> next();
+
+ private:
+  Context& ctx_;
+  std::string bucket_;
+  raws3::ListOptions options_;
+  bool done_ = false;
+};
+
+// Every page of a listing, in order.
 void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit);
 

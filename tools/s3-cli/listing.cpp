@@ -97,15 +97,25 @@ void print_head(Context& ctx, const Location& where, const raws3::HeadResult& he
 
 }  // namespace
 
+PageCursor::PageCursor(Context& ctx, std::string bucket, raws3::ListOptions options)
+    : ctx_(ctx), bucket_(std::move(bucket)), options_(std::move(options)) {
+  options_.max_keys = ctx.options().page_size;
+}
+
+std::optional<raws3::ListObjectsPage> PageCursor::next() {
+  if (done_) return std::nullopt;
+  raws3::ListObjectsPage page = ctx_.client().list_objects_v2(bucket_, options_);
+  if (!page.is_truncated || page.next_continuation_token.empty())
+    done_ = true;
+  else
+    options_.continuation_token = page.next_continuation_token;
+  return page;
+}
+
 void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit) {
-  options.max_keys = ctx.options().page_size;
-  for (;;) {
-    const raws3::ListObjectsPage page = ctx.client().list_objects_v2(bucket, options);
-    visit(page);
-    if (!page.is_truncated || page.next_continuation_token.empty()) return;
-    options.continuation_token = page.next_continuation_token;
-  }
+  PageCursor pages(ctx, bucket, std::move(options));
+  while (std::optional<raws3::ListObjectsPage> page = pages.next()) visit(*page);
 }
 
 int run_ls(Context& ctx, const TargetArgs& args) {

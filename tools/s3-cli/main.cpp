@@ -88,7 +88,7 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
 }
 
 std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,
-                                  s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
+                                  s3cli::SyncArgs& sync, s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
   std::vector<Command> commands;
   auto add = [&](const char* name, const char* help, std::function<int(Context&)> run) {
     CLI::App* sub = app.add_subcommand(name, help);
@@ -96,9 +96,9 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
     return sub;
   };
   auto recursive = [&](CLI::App* sub, bool& flag, const char* help) { sub->add_flag("-r,--recursive", flag, help); };
-  auto object_options = [&](CLI::App* sub) {
-    sub->add_option("--content-type", transfer.content_type, "Content-Type of the uploaded objects");
-    sub->add_option("--metadata", transfer.metadata, "KEY=VALUE stored as x-amz-meta-KEY on uploads (repeatable)")
+  auto object_options = [&](CLI::App* sub, s3cli::TransferArgs& attributes) {
+    sub->add_option("--content-type", attributes.content_type, "Content-Type of the uploaded objects");
+    sub->add_option("--metadata", attributes.metadata, "KEY=VALUE stored as x-amz-meta-KEY on uploads (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   };
@@ -124,14 +124,25 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   put->add_option("SRC", transfer.source, "File or -")->required();
   put->add_option("DEST", transfer.destination, "s3://bucket/key (a key ending in / gets the file name)")
       ->required();
-  object_options(put);
+  object_options(put, transfer);
 
   auto* cp = add("cp", "Copy between local paths, file:// and s3:// in any direction",
                  [&](Context& c) { return s3cli::run_cp(c, transfer); });
   cp->add_option("SRC", transfer.source, "s3://bucket/key, file:///path, a path or -")->required();
   cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
   recursive(cp, transfer.recursive, "Copy a directory or a prefix");
-  object_options(cp);
+  object_options(cp, transfer);
+
+  auto* sy = add("sync", "Copy what DEST lacks or holds older or at another size (local <-> s3, s3 -> s3)",
+                 [&](Context& c) { return s3cli::run_sync(c, sync); });
+  sy->add_option("SRC", sync.transfer.source, "s3://bucket[/prefix], file:///path or a directory")->required();
+  sy->add_option("DEST", sync.transfer.destination, "s3://bucket[/prefix], file:///path or a directory")->required();
+  sy->add_flag("--delete", sync.delete_extra, "Remove what only DEST has, once every copy succeeded");
+  sy->add_flag("--dryrun", sync.dryrun, "Print what would be done; change nothing");
+  sy->add_flag("--size-only", sync.size_only, "Compare sizes only, not times");
+  sy->add_flag("--exact-timestamps", sync.exact_timestamps,
+               "Downloads: copy a same-size object whose time differs from the file's at all");
+  object_options(sy, sync.transfer);
 
   auto* rm = add("rm", "Delete an object, or every object under a prefix",
                  [&](Context& c) { return s3cli::run_rm(c, target); });
@@ -175,10 +186,11 @@ int main(int argc, char** argv) {
   s3cli::GlobalOptions global;
   s3cli::TargetArgs target;
   s3cli::TransferArgs transfer;
+  s3cli::SyncArgs sync;
   s3cli::PresignArgs presign;
   s3cli::BenchArgs bench;
   add_global_options(app, global);
-  const std::vector<Command> commands = add_commands(app, target, transfer, presign, bench);
+  const std::vector<Command> commands = add_commands(app, target, transfer, sync, presign, bench);
 
   try {
     app.parse(argc, argv);

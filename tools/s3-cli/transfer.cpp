@@ -15,6 +15,7 @@
 #include "location.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "tree_transfer.hpp"
 
 namespace s3cli {
 namespace {
@@ -34,28 +35,6 @@ void write_stdout(std::span<const std::byte> bytes) {
     }
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
-}
-
-// A key, or the part of it under a prefix, as a path below dir. Keys may hold "..", "." or empty segments
-// ("a//b", a leading '/'): empty segments are dropped, and a key that would leave dir is refused.
-std::string local_path_for(const std::string& dir, std::string_view relative_key) {
-  fs::path path(dir);
-  bool named = false;
-  std::size_t start = 0;
-  while (start <= relative_key.size()) {
-    const std::size_t slash = std::min(relative_key.find('/', start), relative_key.size());
-    const std::string_view part = relative_key.substr(start, slash - start);
-    if (part == "." || part == "..") {
-      throw raws3::FileError("key \"" + std::string(relative_key) + "\" cannot be a local file name");
-    }
-    if (!part.empty()) {
-      path /= std::string(part);
-      named = true;
-    }
-    start = slash + 1;
-  }
-  if (!named) throw UsageError("key \"" + std::string(relative_key) + "\" has no file name: name the destination file");
-  return path.string();
 }
 
 bool names_directory(const std::string& path) {
@@ -159,22 +138,6 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const ra
   return rc;
 }
 
-std::string text_of(const raws3::Place& place) {
-  return place.is_object() ? "s3://" + place.bucket + "/" + place.key : place.path;
-}
-
-// What the walk passes over: a note where nothing was asked for (an empty directory, a symlink the user
-// said not to follow, a loop's second visit), a failure where a file could not be copied.
-int report_skip(Context& ctx, const std::string& path, const std::string& why) {
-  const bool harmless = why == "empty directory" || why == "symlink loop" || why == "symlink (not followed)";
-  if (harmless) {
-    if (!ctx.options().quiet) Console::instance().err("warning: skipping " + path + ": " + why);
-    return kSuccess;
-  }
-  report_error(ctx.command(), path, why);
-  return kFailure;
-}
-
 // A local tree to another local place: no network, so no queue; one file after another.
 int copy_local_tree(Context& ctx, const Location& src, const Location& dst, Results& results, Progress& progress) {
   int worst = kSuccess;
@@ -201,43 +164,16 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws
   if (src.is_stdio() || dst.is_stdio()) {
     throw UsageError("--recursive copies between directories and prefixes, not \"-\"");
   }
-  Results results(ctx.options().json, ctx.options().quiet);
-  Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text);
-  std::atomic<int> worst{kSuccess};
-  auto note = [&worst](int rc) {
-    int seen = worst.load();
-    while (rc > seen && !worst.compare_exchange_weak(seen, rc)) {
-    }
-  };
-  const int walked = ctx.attempt(src.text, [&] {
-    if (src.is_file() && dst.is_file()) {
-      note(copy_local_tree(ctx, src, dst, results, progress));
-      return;
-    }
-    raws3::TransferOptions options{.put = object, .progress = [&progress](std::uint64_t n) { progress.add_done(n); }};
-    options.put.checksum = checksum_of(ctx.options());
-    const char* op = op_name(src, dst);
-    raws3::TransferQueue queue(
-        ctx.client(), std::move(options),
-        [&, op](const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
-          progress.file_done();
-          const std::string source = text_of(item.source);
-          if (error) {
-            note(ctx.attempt(item.source.is_object() || !item.destination.is_object() ? source : text_of(item.destination),
-                             [&] { std::rethrow_exception(error); }));
-            return;
-          }
-          note(ctx.attempt(source, [&] {
-            results.add({.op = op, .source = source, .destination = text_of(item.destination), .size = result.size,
-                         .etag = result.etag});
-          }));
-        });
-    // After SIGINT the client fails whatever is added at once: stop feeding it instead.
-    auto enqueue = [&](raws3::TransferItem item) {
-      if (Interrupts::received()) throw raws3::Cancelled("interrupted");
-      progress.found(item.size);
-      queue.add(std::move(item));
-    };
+  if (src.is_file() && dst.is_file()) {
+    Results results(ctx.options().json, ctx.options().quiet);
+    Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text);
+    int copied = kSuccess;
+    const int rc = ctx.attempt(src.text, [&] { copied = copy_local_tree(ctx, src, dst, results, progress); });
+    results.finish();
+    return std::max(rc, copied);
+  }
+  TreeTransfer tree(ctx, ctx.command() + " " + src.text, op_name(src, dst), object);
+  tree.note(ctx.attempt(src.text, [&] {
     auto destination_for = [&](std::string_view relative) {
       if (dst.is_s3()) return raws3::Place::object(dst.bucket, directory_prefix(dst.key) + std::string(relative));
       return raws3::Place::file(local_path_for(dst.path, relative));
@@ -246,9 +182,9 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws
       raws3::walk_directory(
           src.path, {},
           [&](const raws3::WalkedFile& file) {
-            enqueue({raws3::Place::file(file.path), destination_for(file.relative), file.size});
+            tree.add({raws3::Place::file(file.path), destination_for(file.relative), file.size});
           },
-          [&](const std::string& path, const std::string& why) { note(report_skip(ctx, path, why)); });
+          [&](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
     } else {
       raws3::ListOptions listing;
       listing.prefix = directory_prefix(src.key);
@@ -257,21 +193,101 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws
           const std::string_view relative = std::string_view(object.key).substr(listing.prefix.size());
           // "dir/" markers hold no data; locally they are the directories that the files create anyway.
           if (dst.is_file() && (relative.empty() || relative.ends_with('/'))) continue;
-          const std::string source = "s3://" + src.bucket + "/" + object.key;
           if (Interrupts::received()) throw raws3::Cancelled("interrupted");
-          note(ctx.attempt(source, [&] {
-            enqueue({raws3::Place::object(src.bucket, object.key), destination_for(relative), object.size,
-                     object.last_modified});
+          tree.note(ctx.attempt("s3://" + src.bucket + "/" + object.key, [&] {
+            tree.add({raws3::Place::object(src.bucket, object.key), destination_for(relative), object.size,
+                      object.last_modified});
           }));
         }
       });
     }
-    progress.found_all();
-    queue.wait();
-  });
-  note(walked);
-  results.finish();
-  return worst.load();
+    tree.wait();
+  }));
+  tree.wait();
+  tree.results().finish();
+  return tree.worst();
+}
+
+}  // namespace
+
+// A key, or the part of it under a prefix, as a path below dir. Keys may hold "..", "." or empty segments
+// ("a//b", a leading '/'): empty segments are dropped, and a key that would leave dir is refused.
+std::string local_path_for(const std::string& dir, std::string_view relative_key) {
+  fs::path path(dir);
+  bool named = false;
+  std::size_t start = 0;
+  while (start <= relative_key.size()) {
+    const std::size_t slash = std::min(relative_key.find('/', start), relative_key.size());
+    const std::string_view part = relative_key.substr(start, slash - start);
+    if (part == "." || part == "..") {
+      throw raws3::FileError("key \"" + std::string(relative_key) + "\" cannot be a local file name");
+    }
+    if (!part.empty()) {
+      path /= std::string(part);
+      named = true;
+    }
+    start = slash + 1;
+  }
+  if (!named) throw UsageError("key \"" + std::string(relative_key) + "\" has no file name: name the destination file");
+  return path.string();
+}
+
+std::string text_of(const raws3::Place& place) {
+  return place.is_object() ? "s3://" + place.bucket + "/" + place.key : place.path;
+}
+
+int report_skip(Context& ctx, const std::string& path, const std::string& why) {
+  const bool harmless = why == "empty directory" || why == "symlink loop" || why == "symlink (not followed)";
+  if (harmless) {
+    if (!ctx.options().quiet) Console::instance().err("warning: skipping " + path + ": " + why);
+    return kSuccess;
+  }
+  report_error(ctx.command(), path, why);
+  return kFailure;
+}
+
+TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object)
+    : ctx_(ctx),
+      op_(op),
+      results_(ctx.options().json, ctx.options().quiet),
+      progress_(ctx.progress_enabled(false), std::move(label)),
+      queue_(ctx.client(),
+             [&] {
+               raws3::TransferOptions options{.put = std::move(object),
+                                              .progress = [this](std::uint64_t n) { progress_.add_done(n); }};
+               options.put.checksum = checksum_of(ctx.options());
+               return options;
+             }(),
+             [this](const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
+               progress_.file_done();
+               const std::string source = text_of(item.source);
+               if (error) {
+                 // The S3 side names an upload's failure; downloads and copies name their source.
+                 const std::string target = item.source.is_object() ? source : text_of(item.destination);
+                 note(ctx_.attempt(target, [&] { std::rethrow_exception(error); }));
+                 return;
+               }
+               note(ctx_.attempt(source, [&] {
+                 results_.add({.op = op_, .source = source, .destination = text_of(item.destination),
+                               .size = result.size, .etag = result.etag});
+               }));
+             }) {}
+
+void TreeTransfer::add(raws3::TransferItem item) {
+  if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+  progress_.found(item.size);
+  queue_.add(std::move(item));
+}
+
+void TreeTransfer::wait() {
+  progress_.found_all();
+  queue_.wait();
+}
+
+void TreeTransfer::note(int rc) noexcept {
+  int seen = worst_.load();
+  while (rc > seen && !worst_.compare_exchange_weak(seen, rc)) {
+  }
 }
 
 // What --content-type and --metadata ask of the objects an upload creates; a UsageError when they are
@@ -292,8 +308,6 @@ raws3::PutOptions object_options(const TransferArgs& args, const Location& src, 
   }
   return options;
 }
-
-}  // namespace
 
 int run_get(Context& ctx, const TransferArgs& args) {
   const Location src = locate_s3_object(args.source);

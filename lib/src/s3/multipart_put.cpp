@@ -282,8 +282,38 @@ io::Task<PutResult> Upload::conclude(std::exception_ptr source_error, std::size_
   co_return co_await finish(n);
 }
 
+namespace {
+
+// A regular file no larger than one of the loops' file buffers, read into plain memory and sent as one
+// PutObject. A chunk ring of its own would be mapped, registered with the ring and unmapped for every
+// such file: measured, that was 40% of cp -r's CPU for 64 KiB files (the TLB shootdowns of munmap, and
+// io_uring_register pinning pages).
+io::Task<PutResult> put_small_file(LoopContext& home, UploadSettings settings, int fd, std::size_t size,
+                                   std::string name_for_errors) {
+  std::vector<std::byte> body(size);
+  std::size_t got = 0;
+  while (got < size) {
+    const int n = co_await home.loop().read(fd, std::span(body).subspan(got), got);
+    check_cancelled(home);
+    if (n == -EINTR || n == -EAGAIN) continue;
+    if (n < 0) throw FileError("cannot read '" + name_for_errors + "': " + std::strerror(-n));
+    if (n == 0) throw FileError("'" + name_for_errors + "' shrank while it was being uploaded");
+    got += std::size_t(n);
+  }
+  PutResult result{.etag = {}, .size = size, .part_size = settings.plan.part_size, .parts = 0,
+                   .part_size_raised = settings.plan.raised};
+  io::Task<std::string> put = put_object(home, settings.bucket, settings.key, body, settings.options);
+  result.etag = co_await std::move(put);
+  if (settings.options.progress) settings.options.progress(size, size);
+  co_return result;
+}
+
+}  // namespace
+
 io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings, int fd,
                               std::optional<std::uint64_t> size, std::string name_for_errors) {
+  if (size && *size <= LoopContext::kFileBufferSize)
+    co_return co_await put_small_file(home, std::move(settings), fd, std::size_t(*size), std::move(name_for_errors));
   Upload upload(home, std::move(loops), std::move(settings));
   std::exception_ptr error;
   std::size_t got = 0;

@@ -124,8 +124,4 @@ io::Task<PutResult> upload_fd(LoopContext& home, std::vector<LoopContext*> loops
 io::Task<PutResult> upload_buffer(LoopContext& home, std::vector<LoopContext*> loops, UploadSettings settings,
                                   SharedBytes body);
 
-// One PutObject of body, with its checksum header.
-io::Task<std::string> put_single(LoopContext& context, std::string bucket, std::string key,
-                                 std::span<const std::byte> body, PutOptions options);
-
 }  // namespace raws3::s3

@@ -1,26 +1,18 @@
 #include "raws3/directory_walk.hpp"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
-#include <vector>
 
 #include "raws3/error.hpp"
 
 namespace raws3 {
 
 namespace {
-
-struct DirectoryId {
-  dev_t device;
-  ino_t inode;
-  bool operator==(const DirectoryId&) const = default;
-};
 
 std::string kind_of(mode_t mode) {
   if (S_ISFIFO(mode)) return "FIFO";
@@ -34,92 +26,111 @@ std::int64_t mtime_ns(const struct stat& st) {
   return std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-class Walk {
- public:
-  Walk(const WalkOptions& options, const std::function<void(const WalkedFile&)>& file, const WalkSkip& skipped)
-      : options_(options), file_(file), skipped_(skipped) {}
-
-  // path is a directory whose stat is st; relative its name below the root ("" for the root).
-  void directory(const std::string& path, const std::string& relative, const struct stat& st) {
-    const DirectoryId id{st.st_dev, st.st_ino};
-    if (std::find(open_.begin(), open_.end(), id) != open_.end()) {
-      skipped_(path, "symlink loop");
-      return;
-    }
-    std::vector<std::string> names;
-    if (!read_names(path, names)) return;
-    if (names.empty()) {
-      skipped_(path, "empty directory");
-      return;
-    }
-    open_.push_back(id);
-    const std::string base = path == "/" ? std::string() : path;
-    for (const std::string& name : names) entry(base + "/" + name, relative.empty() ? name : relative + "/" + name);
-    open_.pop_back();
-  }
-
- private:
-  bool read_names(const std::string& path, std::vector<std::string>& names) {
-    DIR* dir = ::opendir(path.c_str());
-    if (!dir) {
-      skipped_(path, std::string("cannot read directory: ") + std::strerror(errno));
-      return false;
-    }
-    errno = 0;
-    while (const dirent* e = ::readdir(dir)) {
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-    }
-    const int error = errno;
-    ::closedir(dir);
-    if (error != 0) {
-      skipped_(path, std::string("cannot read directory: ") + std::strerror(error));
-      return false;
-    }
-    std::sort(names.begin(), names.end());
-    return true;
-  }
-
-  void entry(const std::string& path, const std::string& relative) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
-      skipped_(path, std::strerror(errno));  // gone since the listing
-      return;
-    }
-    if (S_ISLNK(st.st_mode)) {
-      if (!options_.follow_symlinks) {
-        skipped_(path, "symlink (not followed)");
-        return;
-      }
-      if (::stat(path.c_str(), &st) != 0) {
-        skipped_(path, errno == ELOOP ? "symlink loop" : "dangling symlink");
-        return;
-      }
-    }
-    if (S_ISDIR(st.st_mode)) {
-      directory(path, relative, st);
-    } else if (S_ISREG(st.st_mode)) {
-      file_(WalkedFile{path, relative, std::uint64_t(st.st_size), mtime_ns(st)});
-    } else {
-      skipped_(path, "not a regular file (" + kind_of(st.st_mode) + ")");
-    }
-  }
-
-  const WalkOptions& options_;
-  const std::function<void(const WalkedFile&)>& file_;
-  const WalkSkip& skipped_;
-  std::vector<DirectoryId> open_;  // the directories from the root down to the one being read
-};
-
 }  // namespace
 
-void walk_directory(const std::string& root, const WalkOptions& options,
-                    const std::function<void(const WalkedFile&)>& file, const WalkSkip& skipped) {
+// A directory entry as the walk will take it: stat'ed (through a followed symlink) when it was read, so
+// that it sorts as what it is.
+struct DirectoryWalk::Entry {
+  std::string name;
+  std::string order;  // name, and a '/' after a directory's
+  struct stat st {};
+  std::string skip;  // why it is passed over; empty when it is walked
+};
+
+struct DirectoryWalk::Level {
+  std::string path;
+  std::string relative;
+  dev_t device;
+  ino_t inode;
+  std::vector<Entry> entries;
+  std::size_t at = 0;
+};
+
+DirectoryWalk::DirectoryWalk(const std::string& root, WalkOptions options, WalkSkip skipped)
+    : options_(options), skipped_(std::move(skipped)) {
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) throw FileError("'" + root + "': " + std::strerror(errno));
   if (!S_ISDIR(st.st_mode)) throw FileError("'" + root + "' is not a directory");
   std::string base = root;
   while (base.size() > 1 && base.ends_with('/')) base.pop_back();
-  Walk(options, file, skipped).directory(base, "", st);
+  open(std::move(base), "", st.st_dev, st.st_ino);
+}
+
+DirectoryWalk::~DirectoryWalk() = default;
+
+void DirectoryWalk::open(std::string path, std::string relative, dev_t device, ino_t inode) {
+  for (const Level& level : levels_) {
+    if (level.device == device && level.inode == inode) {
+      skipped_(path, "symlink loop");
+      return;
+    }
+  }
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) {
+    skipped_(path, std::string("cannot read directory: ") + std::strerror(errno));
+    return;
+  }
+  Level level{std::move(path), std::move(relative), device, inode, {}, 0};
+  const std::string base = level.path == "/" ? std::string() : level.path;
+  errno = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    Entry entry{e->d_name, e->d_name, {}, {}};
+    const std::string full = base + "/" + entry.name;
+    if (::lstat(full.c_str(), &entry.st) != 0) {
+      entry.skip = std::strerror(errno);  // gone since readdir
+    } else if (S_ISLNK(entry.st.st_mode)) {
+      if (!options_.follow_symlinks)
+        entry.skip = "symlink (not followed)";
+      else if (::stat(full.c_str(), &entry.st) != 0)
+        entry.skip = errno == ELOOP ? "symlink loop" : "dangling symlink";
+    }
+    if (entry.skip.empty() && S_ISDIR(entry.st.st_mode)) entry.order += '/';
+    level.entries.push_back(std::move(entry));
+    errno = 0;
+  }
+  const int error = errno;
+  ::closedir(dir);
+  if (error != 0) {
+    skipped_(level.path, std::string("cannot read directory: ") + std::strerror(error));
+    return;
+  }
+  if (level.entries.empty()) {
+    skipped_(level.path, "empty directory");
+    return;
+  }
+  std::sort(level.entries.begin(), level.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.order < b.order; });
+  levels_.push_back(std::move(level));
+}
+
+std::optional<WalkedFile> DirectoryWalk::next() {
+  while (!levels_.empty()) {
+    Level& level = levels_.back();
+    if (level.at == level.entries.size()) {
+      levels_.pop_back();
+      continue;
+    }
+    Entry& entry = level.entries[level.at++];
+    const std::string path = (level.path == "/" ? std::string() : level.path) + "/" + entry.name;
+    std::string relative = level.relative.empty() ? entry.name : level.relative + "/" + entry.name;
+    if (!entry.skip.empty()) {
+      skipped_(path, entry.skip);
+    } else if (S_ISDIR(entry.st.st_mode)) {
+      open(path, std::move(relative), entry.st.st_dev, entry.st.st_ino);  // may invalidate level
+    } else if (S_ISREG(entry.st.st_mode)) {
+      return WalkedFile{path, std::move(relative), std::uint64_t(entry.st.st_size), mtime_ns(entry.st)};
+    } else {
+      skipped_(path, "not a regular file (" + kind_of(entry.st.st_mode) + ")");
+    }
+  }
+  return std::nullopt;
+}
+
+void walk_directory(const std::string& root, const WalkOptions& options,
+                    const std::function<void(const WalkedFile&)>& file, const WalkSkip& skipped) {
+  DirectoryWalk walk(root, options, skipped);
+  while (std::optional<WalkedFile> f = walk.next()) file(*f);
 }
 
 }  // namespace raws3

@@ -1,0 +1,221 @@
+// sync SRC DST: copy what the destination lacks, or holds at another size or older, then (--delete)
+// remove what only the destination has.
+//
+// Both sides are read as streams in the same order — the byte order of the names below the roots, which
+// is an S3 listing's and DirectoryWalk's — and paired in step, as a merge: memory holds one listing page
+// and one directory's entries per side, plus the names --delete will remove, whatever the tree's size.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/timestamp.hpp"
+#include "commands.hpp"
+#include "interrupts.hpp"
+#include "location.hpp"
+#include "output.hpp"
+#include "raws3/directory_walk.hpp"
+#include "tree_transfer.hpp"
+
+namespace s3cli {
+namespace {
+
+struct Entry {
+  std::string relative;
+  std::uint64_t size = 0;
+  std::int64_t mtime_s = 0;       // seconds: S3 keeps no finer Last-Modified
+  std::string last_modified{};    // an object's, as listed
+};
+
+// One side of a sync, in order.
+class Side {
+ public:
+  virtual ~Side() = default;
+  virtual std::optional<Entry> next() = 0;
+  // Where an entry of this name lives on this side.
+  virtual raws3::Place place(const std::string& relative) const = 0;
+};
+
+class LocalSide final : public Side {
+ public:
+  // A destination directory that does not exist yet is an empty side.
+  LocalSide(Context& ctx, TreeTransfer& tree, std::string root, bool may_be_missing) : root_(std::move(root)) {
+    if (may_be_missing && ::access(root_.c_str(), F_OK) != 0 && errno == ENOENT) return;
+    walk_.emplace(root_, raws3::WalkOptions{},
+                  [&ctx, &tree](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
+  }
+  std::optional<Entry> next() override {
+    if (!walk_) return std::nullopt;
+    std::optional<raws3::WalkedFile> file = walk_->next();
+    if (!file) return std::nullopt;
+    return Entry{std::move(file->relative), file->size, file->mtime_ns / 1'000'000'000};
+  }
+  raws3::Place place(const std::string& relative) const override {
+    return raws3::Place::file(local_path_for(root_, relative));
+  }
+
+ private:
+  std::string root_;
+  std::optional<raws3::DirectoryWalk> walk_;
+};
+
+class ObjectSide final : public Side {
+ public:
+  // markers: whether "dir/" keys (no data) count; not when the other side is local.
+  ObjectSide(Context& ctx, std::string bucket, std::string prefix, bool markers)
+      : pages_(ctx, bucket, [&] {
+          raws3::ListOptions options;
+          options.prefix = prefix;
+          return options;
+        }()),
+        bucket_(std::move(bucket)),
+        prefix_(std::move(prefix)),
+        markers_(markers) {}
+
+  std::optional<Entry> next() override {
+    for (;;) {
+      while (at_ == page_.objects.size()) {
+        std::optional<raws3::ListObjectsPage> page = pages_.next();
+        if (!page) return std::nullopt;
+        page_ = std::move(*page);
+        at_ = 0;
+      }
+      const raws3::ObjectInfo& object = page_.objects[at_++];
+      std::string relative = object.key.substr(prefix_.size());
+      if (!markers_ && (relative.empty() || relative.ends_with('/'))) continue;
+      const auto at = raws3::auth::parse_iso8601(object.last_modified);
+      const std::int64_t seconds =
+          at ? std::chrono::duration_cast<std::chrono::seconds>(at->time_since_epoch()).count() : 0;
+      return Entry{std::move(relative), object.size, seconds, object.last_modified};
+    }
+  }
+  raws3::Place place(const std::string& relative) const override {
+    return raws3::Place::object(bucket_, prefix_ + relative);
+  }
+
+ private:
+  PageCursor pages_;
+  std::string bucket_;
+  std::string prefix_;
+  bool markers_;
+  raws3::ListObjectsPage page_;
+  std::size_t at_ = 0;
+};
+
+std::unique_ptr<Side> side_for(Context& ctx, TreeTransfer& tree, const Location& where, bool other_is_local,
+                               bool is_destination) {
+  if (where.is_s3())
+    return std::make_unique<ObjectSide>(ctx, where.bucket, directory_prefix(where.key), !other_is_local);
+  return std::make_unique<LocalSide>(ctx, tree, where.path, is_destination);
+}
+
+// awscli's rule: a different size, or a source newer than the destination; --size-only looks at sizes
+// alone, --exact-timestamps (downloads) at any difference in time.
+bool needs_copy(const SyncArgs& args, const Entry& source, const Entry& destination, bool download) {
+  if (source.size != destination.size) return true;
+  if (args.size_only) return false;
+  if (download && args.exact_timestamps) return source.mtime_s != destination.mtime_s;
+  return source.mtime_s > destination.mtime_s;
+}
+
+// --delete's half, once every copy succeeded.
+void remove_extra(Context& ctx, TreeTransfer& tree, const Side& destination, const std::vector<std::string>& extra,
+                  bool dryrun) {
+  std::vector<raws3::Place> places;
+  for (const std::string& relative : extra) {
+    tree.note(ctx.attempt(relative, [&] { places.push_back(destination.place(relative)); }));
+  }
+  if (dryrun || places.empty() || !places.front().is_object()) {
+    for (const raws3::Place& place : places) {
+      tree.note(ctx.attempt(text_of(place), [&] {
+        if (!dryrun && ::unlink(place.path.c_str()) != 0) throw raws3::FileError(place.path + ": " + std::strerror(errno));
+        if (dryrun)
+          Console::instance().out("(dryrun) delete: " + text_of(place));
+        else
+          tree.results().add({.op = "delete", .source = text_of(place)});
+      }));
+    }
+    return;
+  }
+  const std::string& bucket = places.front().bucket;
+  for (std::size_t from = 0; from < places.size(); from += 1000) {
+    std::vector<std::string> keys;
+    for (std::size_t i = from; i < std::min(places.size(), from + 1000); ++i) keys.push_back(places[i].key);
+    tree.note(ctx.attempt("s3://" + bucket, [&] {
+      const raws3::DeleteObjectsResult outcome = ctx.client().delete_objects(bucket, keys);
+      std::vector<std::string> failed;
+      for (const auto& f : outcome.errors) {
+        failed.push_back(f.key);
+        report_error(ctx.command(), "s3://" + bucket + "/" + f.key, f.code + ": " + f.message);
+        tree.note(kFailure);
+      }
+      for (const std::string& key : keys) {
+        if (std::find(failed.begin(), failed.end(), key) == failed.end())
+          tree.results().add({.op = "delete", .source = "s3://" + bucket + "/" + key});
+      }
+    }));
+  }
+}
+
+}  // namespace
+
+int run_sync(Context& ctx, const SyncArgs& args) {
+  const Location src = locate(args.transfer.source);
+  const Location dst = locate(args.transfer.destination);
+  if (src.is_stdio() || dst.is_stdio()) throw UsageError("sync works between directories and prefixes, not \"-\"");
+  if (!src.is_s3() && !dst.is_s3()) throw UsageError("sync needs an s3:// location on at least one side");
+  const raws3::PutOptions object = object_options(args.transfer, src, dst);
+  if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
+  const bool download = src.is_s3() && !dst.is_s3();
+  const char* op = src.is_s3() ? (dst.is_s3() ? "copy" : "download") : "upload";
+
+  TreeTransfer tree(ctx, ctx.command() + " " + src.text, op, object);
+  std::vector<std::string> extra;  // names only the destination has
+  tree.note(ctx.attempt(src.text, [&] {
+    std::unique_ptr<Side> from = side_for(ctx, tree, src, dst.is_file(), false);
+    std::unique_ptr<Side> to = side_for(ctx, tree, dst, src.is_file(), true);
+    auto transfer = [&](const Entry& entry) {
+      if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+      tree.note(ctx.attempt(text_of(from->place(entry.relative)), [&] {
+        raws3::TransferItem item{from->place(entry.relative), to->place(entry.relative), entry.size,
+                                 entry.last_modified};
+        if (args.dryrun) {
+          Console::instance().out(std::string("(dryrun) ") + op + ": " + text_of(item.source) + " to " +
+                                  text_of(item.destination));
+          return;
+        }
+        tree.add(std::move(item));
+      }));
+    };
+    std::optional<Entry> s = from->next();
+    std::optional<Entry> d = to->next();
+    while (s || d) {
+      if (d && (!s || d->relative < s->relative)) {
+        if (args.delete_extra) extra.push_back(std::move(d->relative));
+        d = to->next();
+      } else if (s && (!d || s->relative < d->relative)) {
+        transfer(*s);
+        s = from->next();
+      } else {
+        if (needs_copy(args, *s, *d, download)) transfer(*s);
+        s = from->next();
+        d = to->next();
+      }
+    }
+    tree.wait();
+    // Deletes only after every copy succeeded: a failed copy must not cost the destination its old files.
+    if (!extra.empty() && !tree.failed()) remove_extra(ctx, tree, *to, extra, args.dryrun);
+  }));
+  tree.wait();
+  if (!extra.empty() && tree.failed())
+    report_error(ctx.command(), dst.text, std::to_string(extra.size()) + " deletions not made: a copy failed");
+  tree.results().finish();
+  return tree.worst();
+}
+
+}  // namespace s3cli
