@@ -564,6 +564,13 @@ class ServerTestCase(unittest.TestCase):
         if res.rc != 0:
             self.fail((msg + "\n" if msg else "") + "s3-cli failed:\n" + res.describe())
 
+    def assert_local_tree(self, root, digests):
+        """The regular files under root are exactly digests' relative paths, each with its SHA-256."""
+        self.assertEqual(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()),
+                         sorted(digests))
+        for rel, digest in digests.items():
+            self.assertEqual(sha256_file(root / rel), digest, rel)
+
 
 def server_variants(mixin, servers, namespace):
     """Make one TestCase per server from a mixin of test methods: `class Foo_s3rver(mixin,
