@@ -560,6 +560,13 @@ class ServerTestCase(unittest.TestCase):
         kw.setdefault("global_args", True)
         return run_cli(*args, env=self.env, **kw)
 
+    def url(self, key="", bucket=None):
+        return f"s3://{bucket or self.bucket}/{key}"
+
+    def keys(self, prefix, bucket=None):
+        """Every key under prefix, sorted (every page read)."""
+        return sorted(list_keys(self.s3, bucket or self.bucket, prefix))
+
     def assertCliOk(self, res, msg=None):
         if res.rc != 0:
             self.fail((msg + "\n" if msg else "") + "s3-cli failed:\n" + res.describe())

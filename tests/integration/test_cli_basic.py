@@ -5,6 +5,8 @@ boto3, so that a key mangled the same way in both directions cannot pass unnotic
 """
 import json
 import os
+import subprocess
+import threading
 
 import harness
 from harness import sha256_bytes as sha256
@@ -82,9 +84,6 @@ class CliBasicMixin:
         self.assertCliOk(res)
         return res.stdout
 
-    def url(self, key, bucket=None):
-        return f"s3://{bucket or self.bucket}/{key}"
-
     def local_file(self, name, size):
         path = self.tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +159,28 @@ class CliBasicMixin:
         big = os.urandom(11 * 1024 * 1024 + 5)
         self.ok("--part-size", "5MiB", "put", "-", self.url("streamed"), stdin=big)
         self.assert_object("streamed", sha256(big))
+
+    def test_put_streams_from_every_local_source(self):
+        # awscli takes /dev/stdin, a FIFO, a process substitution and /dev/null as files: they stream.
+        data = os.urandom(300_000)
+        self.ok("put", "/dev/stdin", self.url("dev-stdin"), stdin=data)
+        self.assert_object("dev-stdin", sha256(data))
+        self.ok("put", "/dev/null", self.url("dev-null"))
+        self.assertEqual(self.object_bytes("dev-null"), b"")
+
+        fifo = self.tmp / "fifo"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=lambda: fifo.write_bytes(data))
+        writer.start()
+        self.ok("cp", str(fifo), self.url("fifo"))
+        writer.join()
+        self.assert_object("fifo", sha256(data))
+
+        script = '"$0" "$@" put <(seq 1 1000) "$URL"'
+        seq = subprocess.run(["bash", "-c", script, harness.cli_path(), *harness.cli_global_args(self.env)],
+                             env=dict(harness.cli_env(self.env), URL=self.url("subst")), capture_output=True, timeout=60)
+        self.assertEqual(seq.returncode, 0, seq.stderr)
+        self.assertEqual(self.object_bytes("subst"), "".join(f"{i}\n" for i in range(1, 1001)).encode())
 
     def test_multipart_round_trip(self):
         # Above one part (5 MiB, S3's floor, which moto enforces): the upload goes multipart.
@@ -361,14 +382,16 @@ class CliBasicMixin:
                 dest = self.tmp / "awkward.out"
                 self.ok("get", self.url(key), str(dest))
                 self.assertEqual(dest.read_bytes(), data)
+                # cp and rm read '*' and '?' in a source as wildcards (s5cmd's rule); --raw takes the key as it is.
+                raw = ["--raw"] if "?" in key or "*" in key else []
                 if "copy" not in broken:
-                    self.ok("cp", self.url(key), self.url("copy"))  # not key + suffix: the long key is at the limit
+                    self.ok("cp", *raw, self.url(key), self.url("copy"))  # not key + suffix: the long key is at the limit
                     self.assertEqual(self.object_bytes("copy"), data)
                 src = self.tmp / "awkward.in"
                 src.write_bytes(data[::-1])
                 self.ok("cp", str(src), self.url(key))  # overwritten through put_file
                 self.assertEqual(self.object_bytes(key), data[::-1])
-                self.ok("rm", self.url(key))
+                self.ok("rm", *raw, self.url(key))
                 with self.assertRaises(self.s3.exceptions.ClientError):
                     self.s3.head_object(Bucket=self.bucket, Key=key)
 

@@ -33,9 +33,6 @@ class SyncMixin:
             os.utime(path, (t, t))
         return path
 
-    def url(self, key=""):
-        return f"s3://{self.bucket}/{key}"
-
     def assert_objects(self, prefix, root):
         files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
         self.assertEqual(sorted(harness.list_keys(self.s3, self.bucket, prefix)), [prefix + f for f in files])

@@ -270,6 +270,15 @@ void Bench::put_prepared(Progress& progress) {
 }
 
 void Bench::prepare() {
+  // A bucket that does not exist would make every operation of the run fail: say so at once instead. Only
+  // that answer stops the run; a user allowed to PUT but not to list still gets the benchmark.
+  try {
+    raws3::ListOptions one;
+    one.max_keys = 1;
+    ctx_.client().list_objects_v2(args_.bucket, one);
+  } catch (const raws3::S3Error& e) {
+    if (e.code() == "NoSuchBucket") throw;
+  }
   // Incompressible bytes: a server or proxy that compresses must not look faster than it is.
   std::vector<std::byte>& body = *body_;
   body.resize(size_);

@@ -1,33 +1,46 @@
 // mb and rb.
+#include <algorithm>
+
 #include "commands.hpp"
 #include "location.hpp"
 #include "output.hpp"
 
 namespace s3cli {
-namespace {
 
-template <class Operation>
-int bucket_command(Context& ctx, const TargetArgs& args, const char* op, Operation operation) {
+int run_mb(Context& ctx, const TargetArgs& args) {
   const Location where = locate_s3_bucket(args.url);
   Results results(ctx.options().json, ctx.options().quiet);
   const int rc = ctx.attempt(where.text, [&] {
-    operation(ctx.client(), where.bucket);
-    results.add({.op = op, .source = "s3://" + where.bucket});
+    ctx.client().create_bucket(where.bucket);
+    results.add({.op = "make_bucket", .source = "s3://" + where.bucket});
   });
   results.finish();
   return rc;
 }
 
-}  // namespace
-
-int run_mb(Context& ctx, const TargetArgs& args) {
-  return bucket_command(ctx, args, "make_bucket",
-                        [](raws3::Client& client, const std::string& bucket) { client.create_bucket(bucket); });
-}
-
-int run_rb(Context& ctx, const TargetArgs& args) {
-  return bucket_command(ctx, args, "remove_bucket",
-                        [](raws3::Client& client, const std::string& bucket) { client.delete_bucket(bucket); });
+// --force empties the bucket first (its objects, then its open uploads); a bucket that could not be emptied
+// is left, said once.
+int run_rb(Context& ctx, const BucketArgs& args) {
+  const Location where = locate_s3_bucket(args.url);
+  Results results(ctx.options().json, ctx.options().quiet);
+  int emptied = kSuccess;
+  int rc = ctx.attempt(where.text, [&] {
+    if (args.force) {
+      emptied = remove_objects(ctx, where, Selection{.raw = true}, results);
+      try {
+        emptied = std::max(emptied, abort_open_uploads(ctx, where.bucket, "", std::chrono::milliseconds(0), results));
+      } catch (const raws3::S3Error& e) {
+        // s3rver keeps uploads but cannot list them: there is nothing this client could abort.
+        if (e.code() != "NotImplemented") throw;
+        if (!ctx.options().quiet) Console::instance().err("warning: " + where.text + ": the server cannot list open uploads");
+      }
+      if (emptied != kSuccess) throw raws3::Error("not removed: the bucket could not be emptied");
+    }
+    ctx.client().delete_bucket(where.bucket);
+    results.add({.op = "remove_bucket", .source = "s3://" + where.bucket});
+  });
+  results.finish();
+  return std::max(rc, emptied);
 }
 
 }  // namespace s3cli

@@ -2,13 +2,17 @@
 // reported by it, anything else propagates to main.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "context.hpp"
+#include "location.hpp"
+#include "output.hpp"
 #include "raws3/types.hpp"
+#include "selection.hpp"
 
 namespace s3cli {
 
@@ -32,6 +36,17 @@ struct SyncArgs {
   bool dryrun = false;
   bool size_only = false;
   bool exact_timestamps = false;
+};
+
+struct BucketArgs {
+  std::string url;
+  bool force = false;  // rb: delete every object and abort every open upload first
+};
+
+struct UploadsArgs {
+  std::string action;  // ls or abort
+  std::string url;     // s3://bucket[/prefix]
+  std::string older_than;  // only uploads begun longer ago than this ("7d"); empty: all
 };
 
 struct PresignArgs {
@@ -59,17 +74,36 @@ struct BenchArgs {
   unsigned stat_distrib = 30;
 };
 
-int run_ls(Context& ctx, const TargetArgs& args);  // empty url: the buckets
+// Commands that read a tree or a wildcard take the --include / --exclude / --raw selection.
+int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection);  // empty url: the buckets
 int run_stat(Context& ctx, const TargetArgs& args);
 int run_mb(Context& ctx, const TargetArgs& args);
-int run_rb(Context& ctx, const TargetArgs& args);
-int run_rm(Context& ctx, const TargetArgs& args);
+int run_rb(Context& ctx, const BucketArgs& args);
+int run_rm(Context& ctx, const TargetArgs& args, const Selection& selection);
 int run_get(Context& ctx, const TransferArgs& args);  // cat is get to "-"
 int run_put(Context& ctx, const TransferArgs& args);
-int run_cp(Context& ctx, const TransferArgs& args);
-int run_sync(Context& ctx, const SyncArgs& args);
+int run_cp(Context& ctx, const TransferArgs& args, const Selection& selection);
+int run_mv(Context& ctx, const TransferArgs& args, const Selection& selection);
+int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection);
+int run_uploads(Context& ctx, const UploadsArgs& args);
 int run_presign(Context& ctx, const PresignArgs& args);
 int run_bench(Context& ctx, const BenchArgs& args);
+
+// S3's limit of keys per DeleteObjects request.
+inline constexpr std::size_t kDeleteBatch = 1000;
+
+// The one way s3-cli deletes a set of objects: DeleteObjects requests of kDeleteBatch keys; deleted(i) hears
+// of each key S3 confirmed, each failure is reported with failure_prefix before its S3 code. Returns the
+// exit code.
+int delete_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys,
+                const std::function<void(std::size_t index)>& deleted, std::string_view failure_prefix = {});
+
+// rm -r's and rb --force's half: deletes what location (a prefix or a wildcard) selects, a DeleteObjects
+// batch at a time as the listing goes; failures are reported key by key. Returns the exit code.
+int remove_objects(Context& ctx, const Location& where, const Selection& selection, Results& results);
+// Aborts the open multipart uploads under prefix begun more than older_than ago (zero: all of them).
+int abort_open_uploads(Context& ctx, const std::string& bucket, const std::string& prefix,
+                       std::chrono::milliseconds older_than, Results& results);
 
 // A listing's pages one at a time, following continuation tokens, --page-size keys each: the one page
 // walker (for_each_page runs on it).

@@ -82,7 +82,7 @@ std::uint64_t parse_size_flag(std::string_view text, std::string_view flag) {
 std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string_view flag) {
   // "ms" before "m" and "s", which it ends with.
   static constexpr std::pair<std::string_view, long> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
   std::string_view number = text;
   long unit = 1000;
   for (const auto& [suffix, ms] : kUnits) {
@@ -95,7 +95,7 @@ std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string
   double value = 0;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
   if (number.empty() || ec != std::errc() || end != number.data() + number.size() || value < 0) {
-    throw UsageError(std::string(flag) + ": \"" + std::string(text) + "\" is not a duration (500ms, 30s, 2m)");
+    throw UsageError(std::string(flag) + ": \"" + std::string(text) + "\" is not a duration (500ms, 30s, 2m, 12h, 7d)");
   }
   return std::chrono::milliseconds(std::llround(value * static_cast<double>(unit)));
 }

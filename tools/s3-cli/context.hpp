@@ -56,8 +56,8 @@ raws3::Checksum checksum_of(const GlobalOptions& options);
 raws3::Config make_config(const GlobalOptions& options);
 
 // Flag values that CLI11 takes as strings; a value that does not parse is a UsageError naming the flag.
-// Sizes as raws3::parse_byte_size reads them ("64KiB", "8MiB", "1GiB"); durations as "500ms", "30s", "2m"
-// or a plain number of seconds.
+// Sizes as raws3::parse_byte_size reads them ("64KiB", "8MiB", "1GiB"); durations as "500ms", "30s", "2m",
+// "12h", "7d" or a plain number of seconds.
 std::uint64_t parse_size_flag(std::string_view text, std::string_view flag);
 std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string_view flag);
 

@@ -1,10 +1,12 @@
 // ls and stat: commands that only read.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
 #include "commands.hpp"
 #include "location.hpp"
 #include "output.hpp"
+#include "source_tree.hpp"
 
 namespace s3cli {
 namespace {
@@ -75,6 +77,30 @@ void list_objects(Context& ctx, const Location& where, bool recursive) {
   console.out(doc.text());
 }
 
+// What a wildcard selects, a line (or JSON object) per key, in listing order.
+int list_matches(Context& ctx, const Location& where, const Selection& selection) {
+  const SourceTree source(where, selection);
+  const bool json = ctx.options().json;
+  Json doc;
+  doc.begin_object().key("bucket").string(where.bucket).key("pattern").string(where.key).key("objects").begin_array();
+  const std::uint64_t selected = source.for_each(
+      ctx,
+      [&](const SourceItem& item) {
+        if (!json) {
+          raws3::ObjectInfo object;
+          object.size = item.size;
+          object.last_modified = item.last_modified;
+          Console::instance().out(object_line(object, item.place.key));
+          return;
+        }
+        doc.begin_object().key("key").string(item.place.key).key("size").number(item.size);
+        doc.key("last_modified").string(item.last_modified).key("etag").string(item.etag).end_object();
+      },
+      {});
+  if (json) Console::instance().out(doc.end_array().end_object().text());
+  return selected == 0 ? report_unmatched(ctx, where) : kSuccess;
+}
+
 void print_head(Context& ctx, const Location& where, const raws3::HeadResult& head) {
   auto& console = Console::instance();
   if (!ctx.options().json) {
@@ -118,9 +144,14 @@ void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions o
   while (std::optional<raws3::ListObjectsPage> page = pages.next()) visit(*page);
 }
 
-int run_ls(Context& ctx, const TargetArgs& args) {
+int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection) {
   if (args.url.empty()) return ctx.attempt("", [&] { list_buckets(ctx); });
   const Location where = locate_s3(args.url);
+  if (!selection.raw && has_wildcard(where.key)) {
+    int rc = kSuccess;
+    const int listed = ctx.attempt(where.text, [&] { rc = list_matches(ctx, where, selection); });
+    return std::max(rc, listed);
+  }
   return ctx.attempt(where.text, [&] { list_objects(ctx, where, args.recursive); });
 }
 

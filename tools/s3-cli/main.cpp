@@ -2,6 +2,7 @@
 // usage error, 128 + the signal after SIGINT or SIGTERM (130, 143).
 #include <csignal>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -87,8 +88,36 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
   sub.add_option("--stat-distrib", b.stat_distrib, "mixed: weight of HEAD")->capture_default_str();
 }
 
+// --include / --exclude are kept in the order given (their order is their meaning) once parsing is done.
+void add_selection_options(CLI::App* sub, s3cli::Selection& selection, bool wildcards, bool filters) {
+  if (wildcards)
+    sub->add_flag("--raw", selection.raw, "Take '*' and '?' in the source as part of its name, not as wildcards");
+  if (!filters) return;
+  sub->add_option("--exclude", "Leave out names below the source matching this pattern (repeatable; the last "
+                               "matching --exclude or --include decides)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("--include", "Keep names matching this pattern that an earlier --exclude left out (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void collect_filters(CLI::App& sub, s3cli::Filters& filters) {
+  std::map<const CLI::Option*, std::size_t> used;
+  for (const CLI::Option* option : sub.parse_order()) {
+    const std::string name = option->get_name();
+    if (name != "--include" && name != "--exclude") continue;
+    const std::string& pattern = option->results().at(used[option]++);
+    if (name == "--include")
+      filters.include(pattern);
+    else
+      filters.exclude(pattern);
+  }
+}
+
 std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,
-                                  s3cli::SyncArgs& sync, s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
+                                  s3cli::SyncArgs& sync, s3cli::Selection& selection, s3cli::BucketArgs& bucket,
+                                  s3cli::UploadsArgs& uploads, s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
   std::vector<Command> commands;
   auto add = [&](const char* name, const char* help, std::function<int(Context&)> run) {
     CLI::App* sub = app.add_subcommand(name, help);
@@ -104,16 +133,24 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   };
 
   auto* ls = add("ls", "List buckets, or the objects under s3://bucket[/prefix]",
-                 [&](Context& c) { return s3cli::run_ls(c, target); });
-  ls->add_option("URL", target.url, "s3://bucket[/prefix]");
+                 [&](Context& c) { return s3cli::run_ls(c, target, selection); });
+  ls->add_option("URL", target.url, "s3://bucket[/prefix], or a wildcard: s3://bucket/logs/*.gz");
   recursive(ls, target.recursive, "List every key under the prefix, not one level");
+  add_selection_options(ls, selection, true, false);
 
   add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
       ->add_option("URL", target.url, "s3://bucket")
       ->required();
-  add("rb", "Remove an empty bucket", [&](Context& c) { return s3cli::run_rb(c, target); })
-      ->add_option("URL", target.url, "s3://bucket")
-      ->required();
+  auto* rb = add("rb", "Remove a bucket (--force: with everything in it)",
+                 [&](Context& c) { return s3cli::run_rb(c, bucket); });
+  rb->add_option("URL", bucket.url, "s3://bucket")->required();
+  rb->add_flag("--force", bucket.force, "Delete every object and abort every open upload first");
+
+  auto* up = add("uploads", "List or abort the open multipart uploads under s3://bucket[/prefix]",
+                 [&](Context& c) { return s3cli::run_uploads(c, uploads); });
+  up->add_option("ACTION", uploads.action, "ls or abort")->required()->check(CLI::IsMember({"ls", "abort"}));
+  up->add_option("URL", uploads.url, "s3://bucket[/prefix]")->required();
+  up->add_option("--older-than", uploads.older_than, "Only uploads begun longer ago than this, e.g. 7d, 12h");
 
   auto* get = add("get", "Download an object to a file, a directory or - (stdout)",
                   [&](Context& c) { return s3cli::run_get(c, transfer); });
@@ -127,14 +164,24 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   object_options(put, transfer);
 
   auto* cp = add("cp", "Copy between local paths, file:// and s3:// in any direction",
-                 [&](Context& c) { return s3cli::run_cp(c, transfer); });
-  cp->add_option("SRC", transfer.source, "s3://bucket/key, file:///path, a path or -")->required();
+                 [&](Context& c) { return s3cli::run_cp(c, transfer, selection); });
+  cp->add_option("SRC", transfer.source, "s3://bucket/key, file:///path, a path, - or a wildcard ('*', '?', '**')")
+      ->required();
   cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
   recursive(cp, transfer.recursive, "Copy a directory or a prefix");
   object_options(cp, transfer);
+  add_selection_options(cp, selection, true, true);
+
+  auto* mv = add("mv", "Move: copy, verify the copy, then remove the source (local <-> s3, s3 -> s3)",
+                 [&](Context& c) { return s3cli::run_mv(c, transfer, selection); });
+  mv->add_option("SRC", transfer.source, "s3://bucket/key, a path, or a wildcard")->required();
+  mv->add_option("DEST", transfer.destination, "s3://bucket/key or a path")->required();
+  recursive(mv, transfer.recursive, "Move a directory or a prefix");
+  object_options(mv, transfer);
+  add_selection_options(mv, selection, true, true);
 
   auto* sy = add("sync", "Copy what DEST lacks or holds older or at another size (local <-> s3, s3 -> s3)",
-                 [&](Context& c) { return s3cli::run_sync(c, sync); });
+                 [&](Context& c) { return s3cli::run_sync(c, sync, selection); });
   sy->add_option("SRC", sync.transfer.source, "s3://bucket[/prefix], file:///path or a directory")->required();
   sy->add_option("DEST", sync.transfer.destination, "s3://bucket[/prefix], file:///path or a directory")->required();
   sy->add_flag("--delete", sync.delete_extra, "Remove what only DEST has, once every copy succeeded");
@@ -143,11 +190,13 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   sy->add_flag("--exact-timestamps", sync.exact_timestamps,
                "Downloads: copy a same-size object whose time differs from the file's at all");
   object_options(sy, sync.transfer);
+  add_selection_options(sy, selection, false, true);
 
-  auto* rm = add("rm", "Delete an object, or every object under a prefix",
-                 [&](Context& c) { return s3cli::run_rm(c, target); });
-  rm->add_option("URL", target.url, "s3://bucket/key")->required();
+  auto* rm = add("rm", "Delete an object, every object under a prefix, or those a wildcard selects",
+                 [&](Context& c) { return s3cli::run_rm(c, target, selection); });
+  rm->add_option("URL", target.url, "s3://bucket/key, or a wildcard: s3://bucket/tmp/*.log")->required();
   recursive(rm, target.recursive, "Delete every key under the prefix");
+  add_selection_options(rm, selection, true, true);
 
   add("stat", "Show an object's size, ETag, date, type and metadata",
       [&](Context& c) { return s3cli::run_stat(c, target); })
@@ -187,10 +236,13 @@ int main(int argc, char** argv) {
   s3cli::TargetArgs target;
   s3cli::TransferArgs transfer;
   s3cli::SyncArgs sync;
+  s3cli::Selection selection;
+  s3cli::BucketArgs bucket;
+  s3cli::UploadsArgs uploads;
   s3cli::PresignArgs presign;
   s3cli::BenchArgs bench;
   add_global_options(app, global);
-  const std::vector<Command> commands = add_commands(app, target, transfer, sync, presign, bench);
+  const std::vector<Command> commands = add_commands(app, target, transfer, sync, selection, bucket, uploads, presign, bench);
 
   try {
     app.parse(argc, argv);
@@ -202,6 +254,7 @@ int main(int argc, char** argv) {
   for (const Command& c : commands) {
     if (c.app->parsed()) chosen = &c;
   }
+  collect_filters(*chosen->app, selection.filters);
   const std::string name = chosen->app->get_name();
   int rc = s3cli::kFailure;
   try {

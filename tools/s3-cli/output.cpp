@@ -127,6 +127,7 @@ void Results::add(Outcome outcome) {
     if (quiet_) return;
     std::string line = outcome.op + ": " + outcome.source;
     if (!outcome.destination.empty()) line += " to " + outcome.destination;
+    if (!outcome.upload_id.empty()) line += " (upload " + outcome.upload_id + ")";
     Console::instance().out(line);
     return;
   }
@@ -143,6 +144,7 @@ void Results::finish() {
     if (!o.destination.empty()) json.key("destination").string(o.destination);
     if (o.size) json.key("size").number(*o.size);
     if (!o.etag.empty()) json.key("etag").string(o.etag);
+    if (!o.upload_id.empty()) json.key("upload_id").string(o.upload_id);
     json.end_object();
   }
   json.end_array().end_object();

@@ -56,11 +56,12 @@ class Json {
 // One thing a command did: "upload: ./f to s3://b/k".
 // The initializers let commands name only the fields they have (-Wmissing-field-initializers).
 struct Outcome {
-  std::string op{};  // upload, download, copy, delete, make_bucket, remove_bucket
+  std::string op{};  // upload, download, copy, move, delete, make_bucket, remove_bucket, abort_upload
   std::string source{};
   std::string destination{};  // empty for delete and the bucket commands
   std::optional<std::uint64_t> size{};
   std::string etag{};
+  std::string upload_id{};  // abort_upload
 };
 
 // What a mutating command reports: a line per outcome as it happens (awscli's form, none with --quiet), or

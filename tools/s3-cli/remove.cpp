@@ -1,51 +1,78 @@
-// rm: one object, or every object under a prefix.
+// rm: one object, every object under a prefix, or those a wildcard selects.
 #include <algorithm>
+#include <functional>
 #include <unordered_set>
 
 #include "commands.hpp"
 #include "location.hpp"
 #include "output.hpp"
+#include "source_tree.hpp"
 
 namespace s3cli {
+
+int delete_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys,
+                const std::function<void(std::size_t)>& deleted, std::string_view failure_prefix) {
+  int rc = kSuccess;
+  for (std::size_t from = 0; from < keys.size(); from += kDeleteBatch) {
+    const std::size_t to = std::min(keys.size(), from + kDeleteBatch);
+    const std::vector<std::string> batch(keys.begin() + std::ptrdiff_t(from), keys.begin() + std::ptrdiff_t(to));
+    rc = std::max(rc, ctx.attempt("s3://" + bucket, [&] {
+      const raws3::DeleteObjectsResult outcome = ctx.client().delete_objects(bucket, batch);
+      std::unordered_set<std::string_view> failed;
+      for (const auto& f : outcome.errors) {
+        failed.insert(f.key);
+        report_error(ctx.command(), s3_location(bucket, f.key).text,
+                     std::string(failure_prefix) + f.code + ": " + f.message);
+      }
+      // The library may ask for the quiet form, which lists failures only: what did not fail was deleted.
+      for (std::size_t i = from; i < to; ++i) {
+        if (!failed.contains(keys[i])) deleted(i);
+      }
+      if (!failed.empty()) rc = kFailure;
+    }));
+  }
+  return rc;
+}
+
+
 namespace {
 
-// Deletes page by page as the listing goes, so memory stays at one page however many keys match.
-int remove_prefix(Context& ctx, const Location& where, Results& results) {
-  raws3::ListOptions options;
-  options.prefix = directory_prefix(where.key);
-  int rc = kSuccess;
-  for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
-    if (page.objects.empty()) return;
-    std::vector<std::string> keys;
-    keys.reserve(page.objects.size());
-    for (const auto& o : page.objects) keys.push_back(o.key);
-    const raws3::DeleteObjectsResult outcome = ctx.client().delete_objects(where.bucket, keys);
-
-    std::unordered_set<std::string_view> failed;
-    for (const auto& f : outcome.errors) {
-      failed.insert(f.key);
-      report_error(ctx.command(), s3_location(where.bucket, f.key).text, f.code + ": " + f.message);
-      rc = kFailure;
-    }
-    // The library may ask for the quiet form, which lists failures only: what did not fail was deleted.
-    for (const auto& key : keys) {
-      if (!failed.contains(key)) {
-        results.add({.op = "delete", .source = s3_location(where.bucket, key).text});
-      }
-    }
-  });
-  return rc;
+int remove_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys, Results& results) {
+  return delete_keys(ctx, bucket, keys,
+                     [&](std::size_t i) { results.add({.op = "delete", .source = s3_location(bucket, keys[i]).text}); });
 }
 
 }  // namespace
 
-int run_rm(Context& ctx, const TargetArgs& args) {
-  const Location where = args.recursive ? locate_s3(args.url) : locate_s3_object(args.url);
+// A batch at a time as the listing goes, so memory stays at one batch however many keys match.
+int remove_objects(Context& ctx, const Location& where, const Selection& selection, Results& results) {
+  const SourceTree source(where, selection);
+  int rc = kSuccess;
+  std::vector<std::string> keys;
+  const std::uint64_t selected = source.for_each(
+      ctx,
+      [&](SourceItem item) {
+        keys.push_back(std::move(item.place.key));
+        if (keys.size() == kDeleteBatch) {
+          rc = std::max(rc, remove_keys(ctx, where.bucket, keys, results));
+          keys.clear();
+        }
+      },
+      {});
+  if (!keys.empty()) rc = std::max(rc, remove_keys(ctx, where.bucket, keys, results));
+  if (selected == 0 && source.is_wildcard()) rc = std::max(rc, report_unmatched(ctx, where));
+  return rc;
+}
+
+int run_rm(Context& ctx, const TargetArgs& args, const Selection& selection) {
+  const Location where = locate_s3(args.url);
+  const bool tree = names_tree(where, args.recursive, selection);
+  if (!tree) require_key(where);
   Results results(ctx.options().json, ctx.options().quiet);
-  int per_key = kSuccess;  // failures delete_objects reported key by key, already printed
+  int per_key = kSuccess;  // failures reported key by key, already printed
   const int rc = ctx.attempt(where.text, [&] {
-    if (args.recursive) {
-      per_key = remove_prefix(ctx, where, results);
+    if (tree) {
+      per_key = remove_objects(ctx, where, selection, results);
       return;
     }
     ctx.client().delete_object(where.bucket, where.key);

@@ -142,29 +142,17 @@ void remove_extra(Context& ctx, TreeTransfer& tree, const Side& destination, con
     }
     return;
   }
+  std::vector<std::string> keys;
+  for (const raws3::Place& place : places) keys.push_back(place.key);
   const std::string& bucket = places.front().bucket;
-  for (std::size_t from = 0; from < places.size(); from += 1000) {
-    std::vector<std::string> keys;
-    for (std::size_t i = from; i < std::min(places.size(), from + 1000); ++i) keys.push_back(places[i].key);
-    tree.note(ctx.attempt("s3://" + bucket, [&] {
-      const raws3::DeleteObjectsResult outcome = ctx.client().delete_objects(bucket, keys);
-      std::vector<std::string> failed;
-      for (const auto& f : outcome.errors) {
-        failed.push_back(f.key);
-        report_error(ctx.command(), "s3://" + bucket + "/" + f.key, f.code + ": " + f.message);
-        tree.note(kFailure);
-      }
-      for (const std::string& key : keys) {
-        if (std::find(failed.begin(), failed.end(), key) == failed.end())
-          tree.results().add({.op = "delete", .source = "s3://" + bucket + "/" + key});
-      }
-    }));
-  }
+  tree.note(delete_keys(ctx, bucket, keys, [&](std::size_t i) {
+    tree.results().add({.op = "delete", .source = "s3://" + bucket + "/" + keys[i]});
+  }));
 }
 
 }  // namespace
 
-int run_sync(Context& ctx, const SyncArgs& args) {
+int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   const Location src = locate(args.transfer.source);
   const Location dst = locate(args.transfer.destination);
   if (src.is_stdio() || dst.is_stdio()) throw UsageError("sync works between directories and prefixes, not \"-\"");
@@ -192,19 +180,25 @@ int run_sync(Context& ctx, const SyncArgs& args) {
         tree.add(std::move(item));
       }));
     };
-    std::optional<Entry> s = from->next();
-    std::optional<Entry> d = to->next();
+    // --exclude / --include hold on both sides, as in awscli: an excluded name is neither copied nor deleted.
+    auto next = [&](Side& side) {
+      std::optional<Entry> entry = side.next();
+      while (entry && !selection.filters.selects(entry->relative)) entry = side.next();
+      return entry;
+    };
+    std::optional<Entry> s = next(*from);
+    std::optional<Entry> d = next(*to);
     while (s || d) {
       if (d && (!s || d->relative < s->relative)) {
         if (args.delete_extra) extra.push_back(std::move(d->relative));
-        d = to->next();
+        d = next(*to);
       } else if (s && (!d || s->relative < d->relative)) {
         transfer(*s);
-        s = from->next();
+        s = next(*from);
       } else {
         if (needs_copy(args, *s, *d, download)) transfer(*s);
-        s = from->next();
-        d = to->next();
+        s = next(*from);
+        d = next(*to);
       }
     }
     tree.wait();

@@ -6,15 +6,18 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "commands.hpp"
+#include "io/temporary_file.hpp"
 #include "interrupts.hpp"
 #include "raws3/directory_walk.hpp"
 #include "raws3/transfer.hpp"
 #include "location.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "source_tree.hpp"
 #include "tree_transfer.hpp"
 
 namespace s3cli {
@@ -41,11 +44,20 @@ bool names_directory(const std::string& path) {
   return path.ends_with('/') || fs::is_directory(path);
 }
 
-std::uint64_t regular_file_size(const std::string& path) {
+// A local source's size, or nullopt for one that streams (a pipe, FIFO, /dev/stdin, <(cmd), a character
+// device): those are read to their end. A missing source or a directory is said plainly before any request.
+// ETags as servers write them, with or without their quotes.
+std::string_view unquoted(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') return etag.substr(1, etag.size() - 2);
+  return etag;
+}
+
+std::optional<std::uint64_t> local_source_size(const std::string& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec) throw_file_error(path, ec.value());
   if (fs::is_directory(status)) throw UsageError(path + " is a directory (use cp --recursive)");
+  if (!fs::is_regular_file(status)) return std::nullopt;
   const std::uint64_t size = fs::file_size(path, ec);
   if (ec) throw_file_error(path, ec.value());
   return size;
@@ -76,13 +88,6 @@ const std::string& target_of(const Location& src, const Location& dst) {
   return !src.is_s3() && dst.is_s3() ? dst.text : src.text;
 }
 
-void create_parent(const std::string& path) {
-  const fs::path parent = fs::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  if (ec) throw_file_error(parent.string(), ec.value());
-}
-
 // One object or file from src to dst (both resolved), its bytes reported to progress as the library
 // acknowledges them. A local destination's directory must exist: a mistyped path is an error, as with cp(1).
 Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object,
@@ -106,12 +111,13 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, con
   } else if (src.is_s3() && dst.is_file()) {
     take(ctx.client().get_to_file(src.bucket, src.key, dst.path, get_options));
   } else if (src.is_file() && dst.is_s3()) {
-    regular_file_size(src.path);  // a missing file or a directory, said plainly before any request
+    local_source_size(src.path);
     take(ctx.client().upload_file(dst.bucket, dst.key, src.path, put_options));
   } else if (src.is_stdio() && dst.is_s3()) {
     take(ctx.client().upload_stream(dst.bucket, dst.key, STDIN_FILENO, put_options));
   } else if (src.is_file() && dst.is_file()) {
-    outcome.size = regular_file_size(src.path);
+    if (!local_source_size(src.path)) throw UsageError(src.path + " streams: copy it to s3:// or with cat/tee");
+    outcome.size = fs::file_size(src.path);
     fs::copy_file(src.path, dst.path, fs::copy_options::overwrite_existing);
   } else {
     throw UsageError("\"-\" needs an s3:// location on the other side");
@@ -129,7 +135,7 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const ra
     const bool shows = (src.is_s3() && !to.is_s3()) || (src.is_file() && to.is_s3());
     Progress progress(shows && ctx.progress_enabled(to.is_stdio()),
                       std::string(op_name(src, to)) + " " + target_of(src, to),
-                      src.is_file() ? regular_file_size(src.path) : 0, 1);
+                      src.is_file() ? local_source_size(src.path).value_or(0) : 0, 1);
     Outcome outcome = transfer_one(ctx, src, to, object, progress);
     // With the data itself on stdout, a result line or JSON document there would corrupt it.
     if (!to.is_stdio()) results.add(std::move(outcome));
@@ -138,73 +144,114 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const ra
   return rc;
 }
 
+// One object or file moved: copied, the copy verified against what the source was before it started (its
+// size; a single-part object's ETag), and only then the source removed.
+int move_single(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
+  require_key(src);
+  Results results(ctx.options().json, ctx.options().quiet);
+  const int rc = ctx.attempt(target_of(src, dst), [&] {
+    const Location to = resolve_destination(src, dst);
+    std::uint64_t size = 0;
+    std::string etag;
+    if (src.is_s3()) {
+      const raws3::HeadResult head = ctx.client().head_object(src.bucket, src.key);
+      size = head.size;
+      etag = head.etag;
+    } else {
+      const std::optional<std::uint64_t> file_size = local_source_size(src.path);
+      if (!file_size) throw UsageError(src.path + " streams: there would be nothing to remove (use cp)");
+      size = *file_size;
+    }
+    Progress progress(!to.is_s3() || !src.is_s3() ? ctx.progress_enabled(false) : false,
+                      "move " + target_of(src, to), size, 1);
+    Outcome outcome = transfer_one(ctx, src, to, object, progress);
+    if (src.is_s3() && to.is_s3()) {
+      // CopyObject answers with the copy's ETag; a multipart source's is no digest, so its size is asked.
+      if (etag.find('-') == std::string::npos) {
+        if (unquoted(outcome.etag) != unquoted(etag))
+          throw raws3::IntegrityError("the source is kept: the copy's ETag " + outcome.etag + " is not the source's " + etag);
+      } else {
+        outcome.size = ctx.client().head_object(to.bucket, to.key).size;
+      }
+    }
+    if (outcome.size && *outcome.size != size) {
+      throw raws3::IntegrityError("the source is kept: " + to.text + " has " + std::to_string(*outcome.size) +
+                                  " bytes, the source " + std::to_string(size));
+    }
+    if (src.is_s3()) {
+      ctx.client().delete_object(src.bucket, src.key);
+    } else if (::unlink(src.path.c_str()) != 0) {
+      throw_file_error("copied, but cannot remove " + src.path, errno);
+    }
+    outcome.op = "move";
+    outcome.size = size;
+    results.add(std::move(outcome));
+  });
+  results.finish();
+  return rc;
+}
+
 // A local tree to another local place: no network, so no queue; one file after another.
-int copy_local_tree(Context& ctx, const Location& src, const Location& dst, Results& results, Progress& progress) {
-  int worst = kSuccess;
-  raws3::walk_directory(
-      src.path, {},
-      [&](const raws3::WalkedFile& file) {
+std::uint64_t copy_local_tree(Context& ctx, const SourceTree& source, const Location& dst, Results& results,
+                              Progress& progress, int& worst) {
+  return source.for_each(
+      ctx,
+      [&](const SourceItem& file) {
         progress.found(file.size);
         const Location to = file_location(local_path_for(dst.path, file.relative));
-        worst = std::max(worst, ctx.attempt(file.path, [&] {
-          create_parent(to.path);
-          fs::copy_file(file.path, to.path, fs::copy_options::overwrite_existing);
+        worst = std::max(worst, ctx.attempt(file.place.path, [&] {
+          raws3::io::create_parent_directories(to.path);
+          fs::copy_file(file.place.path, to.path, fs::copy_options::overwrite_existing);
           progress.add_done(file.size);
-          results.add({.op = "copy", .source = file.path, .destination = to.path, .size = file.size});
+          results.add({.op = "copy", .source = file.place.path, .destination = to.path, .size = file.size});
         }));
         progress.file_done();
       },
       [&](const std::string& path, const std::string& why) { worst = std::max(worst, report_skip(ctx, path, why)); });
-  return worst;
 }
 
-// A tree through the library's transfer queue: the walk or the listing feeds it as it goes, and add()
-// waits while the window is full, so memory stays flat whatever the number of objects.
-int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
+// A tree (or what a wildcard selects) through the library's transfer queue: the walk or the listing feeds
+// it as it goes, and add() waits while the window is full, so memory stays flat whatever the number of
+// objects. A move removes each source once its copy is verified.
+int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object,
+              const Selection& selection, bool move) {
   if (src.is_stdio() || dst.is_stdio()) {
-    throw UsageError("--recursive copies between directories and prefixes, not \"-\"");
+    throw UsageError("--recursive and wildcards copy between directories and prefixes, not \"-\"");
   }
+  const SourceTree source(src, selection);
   if (src.is_file() && dst.is_file()) {
     Results results(ctx.options().json, ctx.options().quiet);
     Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text);
-    int copied = kSuccess;
-    const int rc = ctx.attempt(src.text, [&] { copied = copy_local_tree(ctx, src, dst, results, progress); });
+    int worst = kSuccess;
+    std::uint64_t selected = 0;
+    const int rc =
+        ctx.attempt(src.text, [&] { selected = copy_local_tree(ctx, source, dst, results, progress, worst); });
     results.finish();
-    return std::max(rc, copied);
+    if (rc == kSuccess && selected == 0 && source.is_wildcard()) worst = std::max(worst, report_unmatched(ctx, src));
+    return std::max(rc, worst);
   }
-  TreeTransfer tree(ctx, ctx.command() + " " + src.text, op_name(src, dst), object);
+  TreeTransfer tree(ctx, ctx.command() + " " + src.text, move ? "move" : op_name(src, dst), object, move);
+  std::uint64_t selected = 0;
   tree.note(ctx.attempt(src.text, [&] {
-    auto destination_for = [&](std::string_view relative) {
-      if (dst.is_s3()) return raws3::Place::object(dst.bucket, directory_prefix(dst.key) + std::string(relative));
-      return raws3::Place::file(local_path_for(dst.path, relative));
-    };
-    if (src.is_file()) {
-      raws3::walk_directory(
-          src.path, {},
-          [&](const raws3::WalkedFile& file) {
-            tree.add({raws3::Place::file(file.path), destination_for(file.relative), file.size});
-          },
-          [&](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
-    } else {
-      raws3::ListOptions listing;
-      listing.prefix = directory_prefix(src.key);
-      for_each_page(ctx, src.bucket, listing, [&](const raws3::ListObjectsPage& page) {
-        for (const auto& object : page.objects) {
-          const std::string_view relative = std::string_view(object.key).substr(listing.prefix.size());
+    selected = source.for_each(
+        ctx,
+        [&](SourceItem item) {
           // "dir/" markers hold no data; locally they are the directories that the files create anyway.
-          if (dst.is_file() && (relative.empty() || relative.ends_with('/'))) continue;
-          if (Interrupts::received()) throw raws3::Cancelled("interrupted");
-          tree.note(ctx.attempt("s3://" + src.bucket + "/" + object.key, [&] {
-            tree.add({raws3::Place::object(src.bucket, object.key), destination_for(relative), object.size,
-                      object.last_modified});
+          if (dst.is_file() && (item.relative.empty() || item.relative.ends_with('/'))) return;
+          const std::string from = text_of(item.place);
+          tree.note(ctx.attempt(from, [&] {
+            raws3::Place to = dst.is_s3()
+                                  ? raws3::Place::object(dst.bucket, directory_prefix(dst.key) + item.relative)
+                                  : raws3::Place::file(local_path_for(dst.path, item.relative));
+            tree.add({std::move(item.place), std::move(to), item.size, std::move(item.last_modified)}, item.etag);
           }));
-        }
-      });
-    }
+        },
+        [&](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
     tree.wait();
   }));
   tree.wait();
   tree.results().finish();
+  if (selected == 0 && source.is_wildcard() && !tree.failed()) tree.note(report_unmatched(ctx, src));
   return tree.worst();
 }
 
@@ -246,9 +293,10 @@ int report_skip(Context& ctx, const std::string& path, const std::string& why) {
   return kFailure;
 }
 
-TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object)
+TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object, bool move)
     : ctx_(ctx),
       op_(op),
+      move_(move),
       results_(ctx.options().json, ctx.options().quiet),
       progress_(ctx.progress_enabled(false), std::move(label)),
       queue_(ctx.client(),
@@ -259,22 +307,87 @@ TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws
                return options;
              }(),
              [this](const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
-               progress_.file_done();
-               const std::string source = text_of(item.source);
-               if (error) {
-                 // The S3 side names an upload's failure; downloads and copies name their source.
-                 const std::string target = item.source.is_object() ? source : text_of(item.destination);
-                 note(ctx_.attempt(target, [&] { std::rethrow_exception(error); }));
-                 return;
-               }
-               note(ctx_.attempt(source, [&] {
-                 results_.add({.op = op_, .source = source, .destination = text_of(item.destination),
-                               .size = result.size, .etag = result.etag});
-               }));
+               ended(item, error, result);
              }) {}
 
-void TreeTransfer::add(raws3::TransferItem item) {
+void TreeTransfer::ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
+  progress_.file_done();
+  const std::string source = text_of(item.source);
+  // The S3 side names an upload's failure; downloads and copies name their source.
+  const std::string target = item.source.is_object() ? source : text_of(item.destination);
+  if (error) {
+    if (move_ && item.source.is_object()) {
+      std::lock_guard lock(moved_mutex_);
+      listed_etags_.erase(item.source.key);
+    }
+    note(ctx_.attempt(target, [&] { std::rethrow_exception(error); }));
+    return;
+  }
+  note(ctx_.attempt(target, [&] {
+    if (move_) verify(item, result);
+    if (move_ && item.source.is_object()) {
+      std::lock_guard lock(moved_mutex_);
+      moved_.push_back({item.source.bucket, item.source.key, text_of(item.destination), result.size});
+      return;
+    }
+    if (move_ && ::unlink(item.source.path.c_str()) != 0) throw_file_error("copied, but cannot remove " + source, errno);
+    results_.add({.op = op_, .source = source, .destination = text_of(item.destination), .size = result.size,
+                  .etag = result.etag});
+  }));
+}
+
+void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::TransferResult& result) {
+  auto keep = [&](const std::string& why) {
+    throw raws3::IntegrityError("the source is kept: " + why);
+  };
+  if (result.size != item.size) {
+    keep(text_of(item.destination) + " has " + std::to_string(result.size) + " bytes, the source " +
+         std::to_string(item.size));
+  }
+  if (!item.source.is_object() || !item.destination.is_object()) return;
+  std::string listed;
+  {
+    std::lock_guard lock(moved_mutex_);
+    auto it = listed_etags_.find(item.source.key);
+    if (it != listed_etags_.end()) {
+      listed = std::move(it->second);
+      listed_etags_.erase(it);
+    }
+  }
+  // A multipart object's ETag is not its MD5, and a copy in one request may answer with another.
+  const bool single_part = !listed.empty() && listed.find('-') == std::string::npos;
+  if (single_part && unquoted(listed) != unquoted(result.etag)) keep("the copy's ETag " + result.etag + " is not the listed " + listed);
+}
+
+void TreeTransfer::remove_moved(bool all) {
+  std::vector<Moved> batch;
+  {
+    std::lock_guard lock(moved_mutex_);
+    if (moved_.empty() || (!all && moved_.size() < kDeleteBatch)) return;
+    batch.swap(moved_);
+  }
+  // One bucket per command: every source of a move is in the source's bucket.
+  const std::string& bucket = batch.front().bucket;
+  std::vector<std::string> keys;
+  for (const Moved& m : batch) keys.push_back(m.key);
+  note(delete_keys(
+      ctx_, bucket, keys,
+      [&](std::size_t i) {
+        results_.add({.op = op_, .source = "s3://" + bucket + "/" + keys[i], .destination = batch[i].destination,
+                      .size = batch[i].size});
+      },
+      "copied, but not removed: "));
+}
+
+void TreeTransfer::add(raws3::TransferItem item, const std::string& listed_etag) {
   if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+  if (move_) {
+    remove_moved(false);
+    if (item.source.is_object()) {
+      std::lock_guard lock(moved_mutex_);
+      listed_etags_[item.source.key] = listed_etag;
+    }
+  }
   progress_.found(item.size);
   queue_.add(std::move(item));
 }
@@ -282,6 +395,7 @@ void TreeTransfer::add(raws3::TransferItem item) {
 void TreeTransfer::wait() {
   progress_.found_all();
   queue_.wait();
+  if (move_) remove_moved(true);
 }
 
 void TreeTransfer::note(int rc) noexcept {
@@ -324,12 +438,24 @@ int run_put(Context& ctx, const TransferArgs& args) {
   return copy_single(ctx, src, dst, object_options(args, src, dst));
 }
 
-int run_cp(Context& ctx, const TransferArgs& args) {
+int run_cp(Context& ctx, const TransferArgs& args, const Selection& selection) {
   const Location src = locate(args.source);
   const Location dst = locate(args.destination);
   const raws3::PutOptions object = object_options(args, src, dst);
   if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
-  return args.recursive ? copy_tree(ctx, src, dst, object) : copy_single(ctx, src, dst, object);
+  if (names_tree(src, args.recursive, selection)) return copy_tree(ctx, src, dst, object, selection, false);
+  return copy_single(ctx, src, dst, object);
+}
+
+int run_mv(Context& ctx, const TransferArgs& args, const Selection& selection) {
+  const Location src = locate(args.source);
+  const Location dst = locate(args.destination);
+  if (src.is_stdio() || dst.is_stdio()) throw UsageError("mv moves files and objects, not \"-\"");
+  if (!src.is_s3() && !dst.is_s3()) throw UsageError("mv needs an s3:// location on one side (mv(1) moves local files)");
+  const raws3::PutOptions object = object_options(args, src, dst);
+  if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
+  if (names_tree(src, args.recursive, selection)) return copy_tree(ctx, src, dst, object, selection, true);
+  return move_single(ctx, src, dst, object);
 }
 
 }  // namespace s3cli

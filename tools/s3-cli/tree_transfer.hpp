@@ -1,10 +1,13 @@
-// What cp -r and sync share: a transfer queue over the context's client, the result lines and the
+// What cp -r, mv and sync share: a transfer queue over the context's client, the result lines and the
 // progress line it feeds, and the worst exit code of everything it did.
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "commands.hpp"
 #include "context.hpp"
@@ -17,13 +20,15 @@ namespace s3cli {
 
 class TreeTransfer {
  public:
-  // op names every transfer in result lines: upload, download or copy.
-  TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object);
+  // op names every transfer in result lines: upload, download, copy or move. A move removes each source
+  // once its copy is verified: the size that arrived is the size listed or walked, and a server-side copy
+  // of a single-part object answers with the ETag the listing gave.
+  TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object, bool move = false);
 
   // Queues item, waiting while the window is full; after SIGINT, throws raws3::Cancelled instead (the
-  // client would fail it at once).
-  void add(raws3::TransferItem item);
-  // Waits for every transfer; the progress line then goes.
+  // client would fail it at once). listed_etag: a move's object source, as listed.
+  void add(raws3::TransferItem item, const std::string& listed_etag = {});
+  // Waits for every transfer (and a move's removals); the progress line then goes.
   void wait();
   // Keeps the worst of the exit codes seen.
   void note(int rc) noexcept;
@@ -34,11 +39,26 @@ class TreeTransfer {
   Progress& progress() noexcept { return progress_; }
 
  private:
+  struct Moved {
+    std::string bucket, key, destination;
+    std::uint64_t size;
+  };
+  void ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result);
+  // A move's verification, on the loop thread that reports the transfer; throws when the source must stay.
+  void verify(const raws3::TransferItem& item, const raws3::TransferResult& result);
+  // Deletes the object sources whose copies were verified, a DeleteObjects batch at a time, from the
+  // thread feeding the queue (never a loop thread).
+  void remove_moved(bool all);
+
   Context& ctx_;
   const char* op_;
+  bool move_;
   Results results_;
   Progress progress_;
   std::atomic<int> worst_{kSuccess};
+  std::mutex moved_mutex_;
+  std::unordered_map<std::string, std::string> listed_etags_;  // a move's copies in flight, by source key
+  std::vector<Moved> moved_;                                   // verified, source object still to delete
   raws3::TransferQueue queue_;
 };
 

@@ -172,6 +172,13 @@ class RAWS3_API Client {
   // Deletes in batches of up to 1,000 keys per request.
   DeleteObjectsResult delete_objects(const std::string& bucket, const std::vector<std::string>& keys);
   ListObjectsPage list_objects_v2(const std::string& bucket, const ListOptions& options = {});
+  // Multipart uploads begun and neither completed nor aborted, by any tool: a page of up to 1,000 from
+  // the markers of the previous page's next_key_marker / next_upload_id_marker (empty: the first).
+  MultipartUploadsPage list_multipart_uploads(const std::string& bucket, const std::string& prefix = {},
+                                              const std::string& key_marker = {},
+                                              const std::string& upload_id_marker = {});
+  // Frees an upload's parts; its object is never created.
+  void abort_multipart_upload(const std::string& bucket, const std::string& key, const std::string& upload_id);
   // Server-side copy; returns the new object's ETag.
   std::string copy_object(const std::string& src_bucket, const std::string& src_key,
                           const std::string& dst_bucket, const std::string& dst_key);

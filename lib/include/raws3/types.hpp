@@ -65,6 +65,7 @@ struct CompletedPart {
 struct MultipartUploadInfo {
   std::string key;
   std::string upload_id;
+  std::string initiated{};  // as the server sent it (ISO 8601)
 };
 
 struct MultipartUploadsPage {

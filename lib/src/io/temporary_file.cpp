@@ -69,4 +69,11 @@ void TemporaryFile::discard() noexcept {
   path_.clear();
 }
 
+void create_parent_directories(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) throw FileError("cannot create directory '" + parent.string() + "': " + ec.message());
+}
+
 }  // namespace raws3::io

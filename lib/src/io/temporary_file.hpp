@@ -37,4 +37,8 @@ class TemporaryFile {
   std::string target_;
 };
 
+// The directories above path that are missing, made (as mkdir -p), for a file a copy is about to write.
+// Throws raws3::FileError naming the directory.
+void create_parent_directories(const std::string& path);
+
 }  // namespace raws3::io

@@ -114,6 +114,18 @@ void Client::list_objects_v2(std::string bucket, ListOptions options, Completion
                                 std::move(done));
 }
 
+MultipartUploadsPage Client::list_multipart_uploads(const std::string& bucket, const std::string& prefix,
+                                                   const std::string& key_marker, const std::string& upload_id_marker) {
+  return impl_->run<MultipartUploadsPage>("list_multipart_uploads", [=](s3::LoopContext& c) {
+    return s3::list_multipart_uploads(c, bucket, prefix, key_marker, upload_id_marker);
+  });
+}
+
+void Client::abort_multipart_upload(const std::string& bucket, const std::string& key, const std::string& upload_id) {
+  impl_->run<void>("abort_multipart_upload",
+                   [=](s3::LoopContext& c) { return s3::abort_multipart_upload(c, bucket, key, upload_id); });
+}
+
 std::string Client::copy_object(const std::string& src_bucket, const std::string& src_key,
                                 const std::string& dst_bucket, const std::string& dst_key) {
   return impl_->run<std::string>(

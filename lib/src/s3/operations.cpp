@@ -205,6 +205,23 @@ io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string buck
   co_return parse_list_objects_v2(r.body);
 }
 
+io::Task<MultipartUploadsPage> list_multipart_uploads(LoopContext& context, std::string bucket, std::string prefix,
+                                                      std::string key_marker, std::string upload_id_marker) {
+  S3Request request{.method = "GET", .bucket = bucket};
+  request.query = {{"uploads", ""}, {"encoding-type", "url"}};
+  if (!prefix.empty()) request.query.emplace_back("prefix", prefix);
+  if (!key_marker.empty()) request.query.emplace_back("key-marker", key_marker);
+  if (!upload_id_marker.empty()) request.query.emplace_back("upload-id-marker", upload_id_marker);
+  S3Response r = co_await execute(context, request);
+  co_return parse_list_multipart_uploads(r.body);
+}
+
+io::Task<void> abort_multipart_upload(LoopContext& context, std::string bucket, std::string key, std::string upload_id) {
+  S3Request request{.method = "DELETE", .bucket = bucket, .key = key};
+  request.query.emplace_back("uploadId", upload_id);
+  co_await execute(context, request);
+}
+
 io::Task<std::string> copy_object(LoopContext& context, std::string src_bucket, std::string src_key,
                                   std::string dst_bucket, std::string dst_key) {
   std::string source = "/" + src_bucket + "/";

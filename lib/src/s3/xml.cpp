@@ -248,7 +248,7 @@ MultipartUploadsPage parse_list_multipart_uploads(std::string_view body) {
   const KeyReader key(root, op);
   MultipartUploadsPage page;
   for (const pugi::xml_node u : root.children("Upload"))
-    page.uploads.push_back(MultipartUploadInfo{key(u, "Key"), text(u, "UploadId")});
+    page.uploads.push_back(MultipartUploadInfo{key(u, "Key"), text(u, "UploadId"), text(u, "Initiated")});
   page.is_truncated = flag(root, "IsTruncated");
   page.next_key_marker = key(root, "NextKeyMarker");
   page.next_upload_id_marker = text(root, "NextUploadIdMarker");

@@ -6,19 +6,16 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <optional>
-#include <system_error>
 
 #include "auth/timestamp.hpp"
+#include "io/temporary_file.hpp"
 #include "s3/multipart_put.hpp"
 
 namespace raws3 {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // One transfer's acknowledged bytes as the library reports them: cumulative, from several loops, out of
 // order. Only growth is passed on, so the queue's progress counts every byte once.
@@ -41,14 +38,6 @@ class Acknowledged {
   const std::function<void(std::uint64_t)>& progress_;
   std::atomic<std::uint64_t> seen_{0};
 };
-
-// The destination's directories, made as its files need them.
-void create_parent(const std::string& path) {
-  const fs::path parent = fs::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  if (ec) throw FileError("cannot create directory '" + parent.string() + "': " + ec.message());
-}
 
 // A download's mtime: the object's Last-Modified, from the listing (ISO 8601) or the GET (an HTTP date).
 void set_mtime(const std::string& path, const std::string& listed, const std::string& answered) {
@@ -78,8 +67,14 @@ TransferQueue::~TransferQueue() { wait(); }
 std::uint64_t TransferQueue::cost_of(const TransferItem& item) const noexcept {
   if (item.source.is_object()) return 0;
   const Tuning& tuning = client_.tuning();
-  const std::uint64_t part = std::max(options_.put.part_size ? options_.put.part_size : tuning.put_part_size,
-                                      (item.size + s3::kMaxParts - 1) / s3::kMaxParts);
+  std::uint64_t part = 0;
+  try {
+    part = s3::plan_parts(options_.put.part_size ? options_.put.part_size : tuning.put_part_size, item.size,
+                          "the part size")
+               .part_size;
+  } catch (const Error&) {
+    return item.size;  // a part size the upload will refuse, saying why; until then, count the whole file
+  }
   if (item.size <= part) return item.size;
   return std::min<std::uint64_t>((item.size + part - 1) / part, tuning.put_inflight + 1) * part;
 }
@@ -124,7 +119,7 @@ void TransferQueue::start(TransferItem item, std::uint64_t cost) {
                             ended(running->item, running->cost, error, {running->item.size, std::move(etag)});
                           });
     } else if (it.source.is_object()) {
-      create_parent(it.destination.path);
+      io::create_parent_directories(it.destination.path);
       client_.get_to_file(it.source.bucket, it.source.key, it.destination.path, GetOptions{.progress = report_bytes},
                           [this, running](std::exception_ptr error, HeadResult head) {
                             const TransferItem& done = running->item;
