@@ -2,6 +2,7 @@
 HTTP status when the server refused, for everything else; never a crash."""
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -57,6 +58,18 @@ class CliErrorsOffline(OneLineErrors, unittest.TestCase):
                 self.assertEqual(res.rc, 2, res.describe())
                 self.assertTrue(res.stderr.strip(), "a usage error says why")
                 self.assertEqual(res.stdout, b"")
+
+    def test_usage_errors_read_plainly(self):
+        unknown = self.run_offline("frobnicate", "s3://b")
+        self.assertEqual(unknown.rc, 2, unknown.describe())
+        self.assertRegex(unknown.stderr, r"^s3-cli: unknown command 'frobnicate' \(commands: ls, mb, rb, ")
+        for args, said in ((["--inflight", "0", "ls"], "not in range 1 to 4096"),
+                           (["--cli-read-timeout", "-1", "ls"], "not in range 0 to 4294967\n"),
+                           (["--threads", "100000", "ls"], f"not in range 0 to {16 * os.cpu_count()}\n")):
+            with self.subTest(args=args):
+                res = self.run_offline(*args)
+                self.assertEqual(res.rc, 2, res.describe())
+                self.assertIn(said, res.stderr)
 
     def test_help_and_version_exit_zero(self):
         for args in (["--help"], ["cp", "--help"], ["--version"]):
@@ -135,8 +148,29 @@ class CliErrorsMixin(OneLineErrors):
             proc.stdout.read(1000)
             proc.stdout.close()
             _, err = proc.communicate(timeout=30)
-        self.assertEqual(proc.returncode, 1, err)  # a write error, not death by SIGPIPE
-        self.assertRegex(err.decode(), r"^s3-cli: cat s3://\S+: stdout: Broken pipe\n$")
+        # As any writer in a pipeline: SIGPIPE's status, and nothing on stderr.
+        self.assertEqual(proc.returncode, -signal.SIGPIPE, err)
+        self.assertEqual(err, b"")
+
+    def test_results_to_a_closed_stdout_end_quietly(self):
+        tree = self.tmp / "tree"
+        tree.mkdir()
+        for i in range(300):
+            (tree / f"f{i:03}").write_bytes(b"x" * i)
+        prefix = self.prefix()
+        argv = [harness.cli_path(), *harness.cli_global_args(self.env), "--concurrency", "4", "cp", "-r", str(tree),
+                f"s3://{self.bucket}/{prefix}"]
+        with subprocess.Popen(argv, env=harness.cli_env(self.env), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:
+            proc.stdout.readline()
+            proc.stdout.close()
+            _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, -signal.SIGPIPE, err)
+        self.assertEqual(err, b"", "one line per file that could not be reported")
+        # What was uploaded before the command stopped is whole.
+        for key in harness.list_keys(self.s3, self.bucket, prefix):
+            size = int(key.rsplit("f", 1)[1])
+            self.assertEqual(self.s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"], size, key)
 
 
 class CliErrors_s3rver(CliErrorsMixin, harness.ServerTestCase):

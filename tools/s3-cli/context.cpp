@@ -102,6 +102,7 @@ std::chrono::milliseconds parse_duration_flag(std::string_view text, std::string
 
 int exit_code_of(const std::exception& e) noexcept {
   if (Interrupts::received()) return Interrupts::exit_code();
+  if (dynamic_cast<const StdoutClosed*>(&e) != nullptr) return kStdoutClosed;
   return dynamic_cast<const UsageError*>(&e) != nullptr ? kUsage : kFailure;
 }
 
@@ -120,6 +121,7 @@ void report_error(std::string_view command, std::string_view target, std::string
 }
 
 void report_error(std::string_view command, std::string_view target, const std::exception& e) {
+  if (dynamic_cast<const StdoutClosed*>(&e) != nullptr) return;  // a pipeline's reader left: nothing to say
   const auto* s3 = dynamic_cast<const raws3::S3Error*>(&e);
   if (s3 == nullptr) return report_error(command, target, e.what());
   std::string cause = s3->code() + " (HTTP " + std::to_string(s3->http_status()) + ")";

@@ -17,7 +17,8 @@
 
 namespace s3cli {
 
-enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2 };
+// kStdoutClosed: what a shell shows for a writer SIGPIPE ended (main ends by the signal itself).
+enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2, kStdoutClosed = 141 };
 
 // A mistake in the command line that CLI11 cannot see: a malformed URL, a location of the wrong kind.
 class UsageError : public std::runtime_error {

@@ -1,9 +1,12 @@
 // s3-cli: the command line over librawS3. Exit codes: 0 success, 1 a failure (one line on stderr), 2 a
 // usage error, 128 + the signal after SIGINT or SIGTERM (130, 143).
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +24,25 @@ struct Command {
   std::function<int(Context&)> run;
 };
 
+// CLI11's Range prints a double bound with six decimals ("0.000000 to 4294967.000000"); this one says its
+// bounds as people write them.
+CLI::Validator between(double low, double high) {
+  auto text = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", x);
+    return std::string(buf);
+  };
+  const std::string range = text(low) + " to " + text(high);
+  return CLI::Validator(
+      [=](std::string& value) -> std::string {
+        double x = 0;
+        if (!CLI::detail::lexical_cast(value, x)) return "\"" + value + "\" is not a number";
+        if (x < low || x > high) return "Value " + value + " not in range " + range;
+        return {};
+      },
+      "NUMBER in " + range);
+}
+
 void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--endpoint-url", g.endpoint_url,
                  "S3 endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, AWS S3)");
@@ -34,11 +56,14 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_flag("--json", g.json, "Machine-readable output");
   app.add_flag("-q,--quiet", g.quiet, "No result lines, no progress");
   app.add_flag("--no-progress", g.no_progress, "No progress line");
-  app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)");
+  // The library refuses more than 16 loops a core (each holds a ring, buffers and descriptors).
+  const unsigned most_threads = 16 * std::max(1u, std::thread::hardware_concurrency());
+  app.add_option("--threads", g.threads, "Event loops; 0 = one per core (RAWS3_THREADS)")
+      ->check(CLI::Range(0u, most_threads));
   app.add_option("--max-conns", g.max_conns, "Connections per loop and endpoint (RAWS3_MAX_CONNS)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1u, 4096u));
   app.add_option("--part-size", g.part_size, "Part size of GET ranges and PUT parts, e.g. 8MiB (uploads: 5MiB to 5GiB)");
-  app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::PositiveNumber);
+  app.add_option("--inflight", g.inflight, "Parts in flight per GET or PUT")->check(CLI::Range(1u, 4096u));
   app.add_option("--concurrency", g.concurrency, "Objects in flight in cp -r (RAWS3_TRANSFERS, default 64)")
       ->check(CLI::Range(1u, 4096u));
   app.add_option("--checksum", g.checksum,
@@ -51,10 +76,10 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   // The library counts milliseconds in an unsigned: at most 4294967 s (49 days).
   app.add_option("--cli-connect-timeout", g.connect_timeout,
                  "Seconds a connection may take to open; 0 = no limit (RAWS3_CONNECT_TIMEOUT_MS)")
-      ->check(CLI::Range(0.0, 4294967.0));
+      ->check(between(0, 4294967));
   app.add_option("--cli-read-timeout", g.read_timeout,
                  "Seconds a request may go without progress; 0 = no limit (RAWS3_TIMEOUT_MS)")
-      ->check(CLI::Range(0.0, 4294967.0));
+      ->check(between(0, 4294967));
 }
 
 void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
@@ -72,14 +97,14 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
   sub.add_option("--obj.size", b.object_size, "Object size, e.g. 64KiB, 8MiB, 1GiB")->capture_default_str();
   sub.add_option("--objects", b.objects, "Objects uploaded before get, stat, delete, list and mixed")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1u, 100'000'000u));
   sub.add_option("--duration", b.duration, "How long to run, e.g. 30s, 2m")->capture_default_str();
   sub.add_option("--warmup", b.warmup, "First part of the run left out of the report")->capture_default_str();
   sub.add_flag("--autoterm", b.autoterm, "Stop early once throughput is steady (see --autoterm.*)");
   sub.add_option("--autoterm.window", b.autoterm_window, "Seconds whose throughput must agree")->capture_default_str();
   sub.add_option("--autoterm.pct", b.autoterm_percent, "Largest spread (max - min) in % of their mean")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(between(0.1, 1000));
   sub.add_flag("--keep", b.keep, "Leave the objects the run created");
   sub.add_option("--csv", b.csv, "Write every operation (start, end, bytes, ttfb, status) to this file");
   sub.add_option("--get-distrib", b.get_distrib, "mixed: weight of GET")->capture_default_str();
@@ -247,6 +272,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word where the command goes that names none: CLI11 would only say that a command is required.
+    const std::vector<std::string> words = app.remaining();
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !words.empty()) {
+      std::string known;
+      for (const Command& c : commands) known += (known.empty() ? "" : ", ") + c.app->get_name();
+      std::fprintf(stderr, "s3-cli: unknown command '%s' (commands: %s)\n", words.front().c_str(), known.c_str());
+      return s3cli::kUsage;
+    }
     return app.exit(e) == 0 ? s3cli::kSuccess : s3cli::kUsage;
   }
 
@@ -267,5 +300,12 @@ int main(int argc, char** argv) {
     s3cli::report_error(name, "", "unknown error");
   }
   // An interrupted command may still have finished its work, but the run did not go as asked.
-  return s3cli::Interrupts::received() ? s3cli::Interrupts::exit_code() : rc;
+  if (s3cli::Interrupts::received()) return s3cli::Interrupts::exit_code();
+  if (s3cli::Console::instance().stdout_closed()) {
+    // Every transfer has ended and the client is gone: end as a pipeline's writer does.
+    std::signal(SIGPIPE, SIG_DFL);
+    std::raise(SIGPIPE);
+    return s3cli::kStdoutClosed;
+  }
+  return rc;
 }

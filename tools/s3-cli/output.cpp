@@ -30,7 +30,15 @@ void Console::out(std::string_view line) {
   // Only a terminal needs the line now; a pipe keeps stdio's buffering (ls of a million keys).
   if (status_used_) std::fflush(stdout);
   // A reader that went away (ls ... | head) ends the listing instead of letting it run on unread.
-  if (std::ferror(stdout)) throw raws3::FileError(std::string("stdout: ") + std::strerror(errno));
+  if (!std::ferror(stdout)) return;
+  if (stdout_error_.empty() && !stdout_closed_.load()) {
+    if (errno == EPIPE)
+      stdout_closed_.store(true);
+    else
+      stdout_error_ = std::string("stdout: ") + std::strerror(errno);
+  }
+  if (stdout_closed_.load()) throw StdoutClosed();
+  throw raws3::FileError(stdout_error_);
 }
 
 void Console::err(std::string_view line) {

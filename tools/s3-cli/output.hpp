@@ -1,14 +1,23 @@
 // What s3-cli writes: result lines, one-line errors, the progress line and JSON documents.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace s3cli {
+
+// stdout's reader went away (EPIPE: ls ... | head): the command stops feeding work, lets what runs finish,
+// says nothing and ends with SIGPIPE's status, as any writer in a pipeline does.
+class StdoutClosed : public std::runtime_error {
+ public:
+  StdoutClosed() : std::runtime_error("stdout closed") {}
+};
 
 // Every write to stdout or stderr goes through here, so that the progress line on stderr is erased before
 // a result or error line is printed and never ends up glued to one on a shared terminal.
@@ -16,11 +25,15 @@ class Console {
  public:
   static Console& instance();
 
-  void out(std::string_view line);  // one line on stdout; a failed write throws raws3::FileError
+  // One line on stdout. A failed write throws StdoutClosed once the reader has gone, else raws3::FileError.
+  void out(std::string_view line);
   void err(std::string_view line);  // one line on stderr
   // Replaces the progress line on stderr; the caller decides whether stderr is a terminal.
   void status(std::string_view text);
   void clear_status();
+  // For writes to stdout made elsewhere (cat's data): records that the reader went away.
+  void stdout_closed_by_reader() noexcept { stdout_closed_.store(true); }
+  bool stdout_closed() const noexcept { return stdout_closed_.load(); }
 
  private:
   void erase_status_locked();
@@ -28,6 +41,8 @@ class Console {
   std::mutex mutex_;
   bool status_shown_ = false;
   bool status_used_ = false;  // a progress line is on: result lines must reach the terminal at once
+  std::atomic<bool> stdout_closed_{false};
+  std::string stdout_error_;  // the first failed write's cause, kept: ferror() stays set, errno does not
 };
 
 // A JSON document built in order. Strings are escaped per RFC 8259; bytes >= 0x80 pass through, so UTF-8

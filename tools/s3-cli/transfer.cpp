@@ -34,6 +34,10 @@ void write_stdout(std::span<const std::byte> bytes) {
     const ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EPIPE) {
+        Console::instance().stdout_closed_by_reader();
+        throw StdoutClosed();
+      }
       throw_file_error("stdout", errno);
     }
     bytes = bytes.subspan(static_cast<std::size_t>(n));
@@ -381,6 +385,7 @@ void TreeTransfer::remove_moved(bool all) {
 
 void TreeTransfer::add(raws3::TransferItem item, const std::string& listed_etag) {
   if (Interrupts::received()) throw raws3::Cancelled("interrupted");
+  if (Console::instance().stdout_closed()) throw StdoutClosed();
   if (move_) {
     remove_moved(false);
     if (item.source.is_object()) {

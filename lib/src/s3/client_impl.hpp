@@ -58,7 +58,17 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
     ~Writer() = default;
   };
 
+  static constexpr unsigned kMaxLoopsPerCore = 16;
+
   explicit Impl(Config c) : config(std::move(c)) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    // Each loop holds a ring, buffers and descriptors: far past the cores they only cost memory, and a
+    // mistyped count (100000) would exhaust the process before doing anything.
+    if (config.tuning.threads > kMaxLoopsPerCore * cores) {
+      throw ConfigError("Tuning::threads (RAWS3_THREADS, --threads) is " + std::to_string(config.tuning.threads) +
+                        ": at most " + std::to_string(kMaxLoopsPerCore * cores) + " (" +
+                        std::to_string(kMaxLoopsPerCore) + " per core, " + std::to_string(cores) + " cores)");
+    }
     auth::ResolveRequest request{config.credentials, config.profile, config.region, config.endpoint_url,
                                  config.anonymous};
     auth::ResolvedSettings settings = auth::resolve_settings(request);
@@ -87,7 +97,7 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
                                                                    s3::CredentialCache::Clock::now, endpoint.log);
       endpoint.credentials->current_blocking();  // the first fetch: a source without credentials fails here
     }
-    thread_count = t.threads ? t.threads : std::max(1u, std::thread::hardware_concurrency());
+    thread_count = t.threads ? t.threads : cores;
   }
 
   ~Impl() {
