@@ -19,6 +19,7 @@ import collections
 import functools
 import hashlib
 import hmac
+import json
 import os
 import random
 import shutil
@@ -365,6 +366,13 @@ def _list_all(s3, method, result_key, bucket, prefix, **kw):
         if "/" in prefix and _error_code(e) == "SignatureDoesNotMatch":
             return run("")
         raise
+
+
+def json_results(stdout):
+    """s3-cli --json's result records (one JSON object a line) and its closing summary."""
+    lines = [json.loads(line) for line in (stdout.decode() if isinstance(stdout, bytes) else stdout).splitlines()]
+    assert lines and "summary" in lines[-1], f"no summary line last: {lines[-1:]}"
+    return lines[:-1], lines[-1]["summary"]
 
 
 def list_keys(s3, bucket, prefix=""):

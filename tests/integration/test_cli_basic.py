@@ -314,10 +314,12 @@ class CliBasicMixin:
         self.assert_local_tree(local, digests)
 
         third = self.make_bucket()
-        doc = json.loads(self.ok("--json", "cp", "-r", str(tree), f"s3://{third}/json/"))
-        self.assertEqual(sorted(r["destination"] for r in doc["results"]),
+        records, summary = harness.json_results(self.ok("--json", "cp", "-r", str(tree), f"s3://{third}/json/"))
+        self.assertEqual(sorted(r["destination"] for r in records),
                          sorted(f"s3://{third}/json/{rel}" for rel in digests))
-        self.assertEqual({r["op"] for r in doc["results"]}, {"upload"})
+        self.assertEqual({r["op"] for r in records}, {"upload"})
+        self.assertEqual(summary, {"succeeded": len(digests), "failed": 0,
+                                   "bytes": sum(r["size"] for r in records)})
 
     def test_downloads_get_the_mode_a_create_gives(self):
         # Downloads go through a temporary file: the result must carry 0666 & ~umask, as a plain create
@@ -353,8 +355,9 @@ class CliBasicMixin:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"x")
         self.assertEqual(self.ok("rm", self.url("keep")).decode().strip(), f"delete: {self.url('keep')}")
         self.assertEqual(self.keys_left(), ["gone/1", "gone/2/3"])
-        doc = json.loads(self.ok("--json", "rm", "--recursive", f"s3://{self.bucket}"))
-        self.assertEqual(sorted(r["source"] for r in doc["results"]), [self.url("gone/1"), self.url("gone/2/3")])
+        records, summary = harness.json_results(self.ok("--json", "rm", "--recursive", f"s3://{self.bucket}"))
+        self.assertEqual(sorted(r["source"] for r in records), [self.url("gone/1"), self.url("gone/2/3")])
+        self.assertEqual(summary["succeeded"], 2)
         self.assertEqual(self.keys_left(), [])
 
     def test_rm_recursive_prefix(self):

@@ -2,6 +2,7 @@
 wildcard; and never a lost source: a copy that fails (the fault server refusing it) leaves its source
 where it was, while the others move.
 """
+import json
 import os
 import re
 
@@ -100,6 +101,22 @@ class MoveFailures(fault_server.FaultServerTestCase):
         self.assertEqual(sorted(os.listdir(tree)), ["b"])
         self.assertEqual((tree / "b").read_bytes(), b"b" * 100)
         self.assertEqual(self.keys(prefix), [prefix + "a", prefix + "c"])
+
+    def test_json_records_errors_and_a_summary(self):
+        tree = self.tmp / "tree"
+        tree.mkdir()
+        for name in ("a", "b"):
+            (tree / name).write_bytes(name.encode() * 10)
+        prefix = f"{self.key}/"
+        self.server.arm("PutObject", "access_denied", count=-1, key=prefix + "b")
+        res = self.cli("--json", "mv", "-r", str(tree), f"s3://{self.BUCKET}/{prefix}")
+        self.assertEqual(res.rc, 1, res.describe())
+        records, summary = harness.json_results(res.stdout)
+        self.assertEqual([(r["op"], r["source"], r["size"]) for r in records], [("move", str(tree / "a"), 10)])
+        self.assertEqual(summary, {"succeeded": 1, "failed": 1, "bytes": 10})
+        errors = [json.loads(line)["error"] for line in res.stderr.splitlines()]
+        self.assertEqual([(e["command"], e["target"], e["code"], e["http_status"]) for e in errors],
+                         [("mv", f"s3://{self.BUCKET}/{prefix}b", "AccessDenied", 403)])
 
     def test_a_refused_copy_keeps_its_object(self):
         src, dst = f"{self.key}/src/", f"{self.key}/dst/"

@@ -4,7 +4,6 @@ objects through a small window, downloads' mtimes, a failure that does not stop 
 
 Every byte of a round trip is checked by SHA-256, the objects through boto3 as well.
 """
-import json
 import os
 import time
 from datetime import timezone
@@ -82,9 +81,9 @@ class TreeMixin:
         # as they go, and every object arrives exactly once.
         digests = {f"d{i % 7}/f{i:04d}.bin": self.write(f"d{i % 7}/f{i:04d}.bin", 1000 + i) for i in range(300)}
         tree = self.tmp / "tree"
-        doc = json.loads(self.ok("--json", "--concurrency", "5", "cp", "-r", str(tree),
-                                 f"s3://{self.bucket}/many/").stdout)
-        self.assertEqual(sorted(r["destination"] for r in doc["results"]),
+        records, _ = harness.json_results(self.ok("--json", "--concurrency", "5", "cp", "-r", str(tree),
+                                                  f"s3://{self.bucket}/many/").stdout)
+        self.assertEqual(sorted(r["destination"] for r in records),
                          sorted(f"s3://{self.bucket}/many/{rel}" for rel in digests))
         self.assert_objects("many/", digests)
         down = self.tmp / "down"

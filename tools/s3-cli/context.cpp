@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -106,9 +107,25 @@ int exit_code_of(const std::exception& e) noexcept {
   return dynamic_cast<const UsageError*>(&e) != nullptr ? kUsage : kFailure;
 }
 
-void report_error(std::string_view command, std::string_view target, std::string_view cause) {
+namespace {
+
+// --json: errors are JSON objects too, so that a consumer of stdout's records can read stderr's alike.
+std::atomic<bool> json_errors{false};
+
+void emit_error(std::string_view command, std::string_view target, std::string_view cause,
+                const raws3::S3Error* s3) {
   // After an interrupt, failures are its doing: the signal thread has said so once already.
   if (Interrupts::received()) return;
+  if (json_errors.load()) {
+    Json json;
+    json.begin_object().key("error").begin_object().key("command").string(command);
+    if (!target.empty()) json.key("target").string(target);
+    json.key("message").string(one_line(std::string(cause)));
+    if (s3 != nullptr) json.key("code").string(s3->code()).key("http_status").number(unsigned(s3->http_status()));
+    json.end_object().end_object();
+    Console::instance().error(json.text());
+    return;
+  }
   std::string line = "s3-cli: ";
   line += command;
   if (!target.empty()) {
@@ -117,21 +134,29 @@ void report_error(std::string_view command, std::string_view target, std::string
   }
   line += ": ";
   line += cause;
-  Console::instance().err(one_line(line));
+  Console::instance().error(one_line(line));
+}
+
+}  // namespace
+
+void report_error(std::string_view command, std::string_view target, std::string_view cause) {
+  emit_error(command, target, cause, nullptr);
 }
 
 void report_error(std::string_view command, std::string_view target, const std::exception& e) {
   if (dynamic_cast<const StdoutClosed*>(&e) != nullptr) return;  // a pipeline's reader left: nothing to say
   const auto* s3 = dynamic_cast<const raws3::S3Error*>(&e);
-  if (s3 == nullptr) return report_error(command, target, e.what());
+  if (s3 == nullptr) return emit_error(command, target, e.what(), nullptr);
   std::string cause = s3->code() + " (HTTP " + std::to_string(s3->http_status()) + ")";
   if (!s3->message().empty()) cause += ": " + s3->message();
   if (!s3->region().empty()) cause += " (the bucket is in region " + s3->region() + ")";
-  report_error(command, target, cause);
+  emit_error(command, target, cause, s3);
 }
 
 Context::Context(std::string command, GlobalOptions options)
-    : command_(std::move(command)), options_(std::move(options)), config_(make_config(options_)) {}
+    : command_(std::move(command)), options_(std::move(options)), config_(make_config(options_)) {
+  json_errors.store(options_.json);
+}
 
 Context::~Context() { Interrupts::set_fallback(nullptr); }
 

@@ -50,6 +50,11 @@ void Console::err(std::string_view line) {
   std::fflush(stderr);
 }
 
+void Console::error(std::string_view line) {
+  errors_.fetch_add(1, std::memory_order_relaxed);
+  err(line);
+}
+
 void Console::status(std::string_view text) {
   std::lock_guard lock(mutex_);
   std::fflush(stdout);
@@ -139,23 +144,24 @@ void Results::add(Outcome outcome) {
     Console::instance().out(line);
     return;
   }
-  std::lock_guard lock(mutex_);
-  kept_.push_back(std::move(outcome));
+  done_.fetch_add(1, std::memory_order_relaxed);
+  if (outcome.size) bytes_.fetch_add(*outcome.size, std::memory_order_relaxed);
+  Json json;
+  json.begin_object().key("op").string(outcome.op).key("source").string(outcome.source);
+  if (!outcome.destination.empty()) json.key("destination").string(outcome.destination);
+  if (outcome.size) json.key("size").number(*outcome.size);
+  if (!outcome.etag.empty()) json.key("etag").string(outcome.etag);
+  if (!outcome.upload_id.empty()) json.key("upload_id").string(outcome.upload_id);
+  json.end_object();
+  Console::instance().out(json.text());
 }
 
 void Results::finish() {
   if (!json_) return;
   Json json;
-  json.begin_object().key("results").begin_array();
-  for (const Outcome& o : kept_) {
-    json.begin_object().key("op").string(o.op).key("source").string(o.source);
-    if (!o.destination.empty()) json.key("destination").string(o.destination);
-    if (o.size) json.key("size").number(*o.size);
-    if (!o.etag.empty()) json.key("etag").string(o.etag);
-    if (!o.upload_id.empty()) json.key("upload_id").string(o.upload_id);
-    json.end_object();
-  }
-  json.end_array().end_object();
+  json.begin_object().key("summary").begin_object();
+  json.key("succeeded").number(done_.load()).key("failed").number(Console::instance().errors_reported());
+  json.key("bytes").number(bytes_.load()).end_object().end_object();
   Console::instance().out(json.text());
 }
 

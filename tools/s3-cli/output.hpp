@@ -28,6 +28,9 @@ class Console {
   // One line on stdout. A failed write throws StdoutClosed once the reader has gone, else raws3::FileError.
   void out(std::string_view line);
   void err(std::string_view line);  // one line on stderr
+  // An error line (on stderr; with --json, a JSON object), counted for the summary.
+  void error(std::string_view line);
+  std::uint64_t errors_reported() const noexcept { return errors_.load(); }
   // Replaces the progress line on stderr; the caller decides whether stderr is a terminal.
   void status(std::string_view text);
   void clear_status();
@@ -42,6 +45,7 @@ class Console {
   bool status_shown_ = false;
   bool status_used_ = false;  // a progress line is on: result lines must reach the terminal at once
   std::atomic<bool> stdout_closed_{false};
+  std::atomic<std::uint64_t> errors_{0};
   std::string stdout_error_;  // the first failed write's cause, kept: ferror() stays set, errno does not
 };
 
@@ -79,21 +83,22 @@ struct Outcome {
   std::string upload_id{};  // abort_upload
 };
 
-// What a mutating command reports: a line per outcome as it happens (awscli's form, none with --quiet), or
-// with --json one document {"results": [...]} at the end. Safe to add to from several threads.
+// What a mutating command reports, a line per outcome as it happens: awscli's form (none with --quiet), or
+// with --json one JSON object per line, and finish()'s summary line {"summary": {"succeeded", "failed",
+// "bytes"}}. Nothing is kept: memory is the same for ten objects and ten million. Safe from several threads.
 class Results {
  public:
   Results(bool json, bool quiet) : json_(json), quiet_(quiet) {}
 
   void add(Outcome outcome);
-  // Prints the JSON document (with --json); a command calls it once, after partial failures too.
+  // Prints the summary line (with --json); a command calls it once, after partial failures too.
   void finish();
 
  private:
   bool json_;
   bool quiet_;
-  std::mutex mutex_;
-  std::vector<Outcome> kept_;
+  std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> bytes_{0};
 };
 
 void append_json_string(std::string& out, std::string_view text);
