@@ -49,6 +49,10 @@ struct UploadsArgs {
   std::string older_than;  // only uploads begun longer ago than this ("7d"); empty: all
 };
 
+struct BatchArgs {
+  std::string file;  // or "-": stdin
+};
+
 struct PresignArgs {
   std::string url;
   unsigned expires = 3600;
@@ -86,6 +90,7 @@ int run_cp(Context& ctx, const TransferArgs& args, const Selection& selection);
 int run_mv(Context& ctx, const TransferArgs& args, const Selection& selection);
 int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection);
 int run_uploads(Context& ctx, const UploadsArgs& args);
+int run_batch(Context& ctx, const BatchArgs& args);
 int run_presign(Context& ctx, const PresignArgs& args);
 int run_bench(Context& ctx, const BenchArgs& args);
 

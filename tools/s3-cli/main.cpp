@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "commands.hpp"
 #include "context.hpp"
 #include "interrupts.hpp"
+#include "selection_options.hpp"
 
 namespace {
 
@@ -113,36 +113,10 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
   sub.add_option("--stat-distrib", b.stat_distrib, "mixed: weight of HEAD")->capture_default_str();
 }
 
-// --include / --exclude are kept in the order given (their order is their meaning) once parsing is done.
-void add_selection_options(CLI::App* sub, s3cli::Selection& selection, bool wildcards, bool filters) {
-  if (wildcards)
-    sub->add_flag("--raw", selection.raw, "Take '*' and '?' in the source as part of its name, not as wildcards");
-  if (!filters) return;
-  sub->add_option("--exclude", "Leave out names below the source matching this pattern (repeatable; the last "
-                               "matching --exclude or --include decides)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  sub->add_option("--include", "Keep names matching this pattern that an earlier --exclude left out (repeatable)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-}
-
-void collect_filters(CLI::App& sub, s3cli::Filters& filters) {
-  std::map<const CLI::Option*, std::size_t> used;
-  for (const CLI::Option* option : sub.parse_order()) {
-    const std::string name = option->get_name();
-    if (name != "--include" && name != "--exclude") continue;
-    const std::string& pattern = option->results().at(used[option]++);
-    if (name == "--include")
-      filters.include(pattern);
-    else
-      filters.exclude(pattern);
-  }
-}
-
 std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cli::TransferArgs& transfer,
                                   s3cli::SyncArgs& sync, s3cli::Selection& selection, s3cli::BucketArgs& bucket,
-                                  s3cli::UploadsArgs& uploads, s3cli::PresignArgs& presign, s3cli::BenchArgs& bench) {
+                                  s3cli::UploadsArgs& uploads, s3cli::BatchArgs& batch, s3cli::PresignArgs& presign,
+                                  s3cli::BenchArgs& bench) {
   std::vector<Command> commands;
   auto add = [&](const char* name, const char* help, std::function<int(Context&)> run) {
     CLI::App* sub = app.add_subcommand(name, help);
@@ -161,7 +135,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
                  [&](Context& c) { return s3cli::run_ls(c, target, selection); });
   ls->add_option("URL", target.url, "s3://bucket[/prefix], or a wildcard: s3://bucket/logs/*.gz");
   recursive(ls, target.recursive, "List every key under the prefix, not one level");
-  add_selection_options(ls, selection, true, false);
+  s3cli::add_selection_options(ls, selection, true, false);
 
   add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
       ->add_option("URL", target.url, "s3://bucket")
@@ -195,7 +169,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
   recursive(cp, transfer.recursive, "Copy a directory or a prefix");
   object_options(cp, transfer);
-  add_selection_options(cp, selection, true, true);
+  s3cli::add_selection_options(cp, selection, true, true);
 
   auto* mv = add("mv", "Move: copy, verify the copy, then remove the source (local <-> s3, s3 -> s3)",
                  [&](Context& c) { return s3cli::run_mv(c, transfer, selection); });
@@ -203,7 +177,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   mv->add_option("DEST", transfer.destination, "s3://bucket/key or a path")->required();
   recursive(mv, transfer.recursive, "Move a directory or a prefix");
   object_options(mv, transfer);
-  add_selection_options(mv, selection, true, true);
+  s3cli::add_selection_options(mv, selection, true, true);
 
   auto* sy = add("sync", "Copy what DEST lacks or holds older or at another size (local <-> s3, s3 -> s3)",
                  [&](Context& c) { return s3cli::run_sync(c, sync, selection); });
@@ -215,13 +189,13 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   sy->add_flag("--exact-timestamps", sync.exact_timestamps,
                "Downloads: copy a same-size object whose time differs from the file's at all");
   object_options(sy, sync.transfer);
-  add_selection_options(sy, selection, false, true);
+  s3cli::add_selection_options(sy, selection, false, true);
 
   auto* rm = add("rm", "Delete an object, every object under a prefix, or those a wildcard selects",
                  [&](Context& c) { return s3cli::run_rm(c, target, selection); });
   rm->add_option("URL", target.url, "s3://bucket/key, or a wildcard: s3://bucket/tmp/*.log")->required();
   recursive(rm, target.recursive, "Delete every key under the prefix");
-  add_selection_options(rm, selection, true, true);
+  s3cli::add_selection_options(rm, selection, true, true);
 
   add("stat", "Show an object's size, ETag, date, type and metadata",
       [&](Context& c) { return s3cli::run_stat(c, target); })
@@ -232,6 +206,11 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
     transfer.destination = "-";
     return s3cli::run_get(c, transfer);
   })->add_option("URL", transfer.source, "s3://bucket/key")->required();
+
+  add("run", "Run a file of cp, mv and rm lines (or - for stdin), every transfer through one window",
+      [&](Context& c) { return s3cli::run_batch(c, batch); })
+      ->add_option("FILE", batch.file, "The batch file, or - for stdin")
+      ->required();
 
   auto* ps = add("presign", "Print a presigned GET URL", [&](Context& c) { return s3cli::run_presign(c, presign); });
   ps->add_option("URL", presign.url, "s3://bucket/key")->required();
@@ -264,10 +243,11 @@ int main(int argc, char** argv) {
   s3cli::Selection selection;
   s3cli::BucketArgs bucket;
   s3cli::UploadsArgs uploads;
+  s3cli::BatchArgs batch;
   s3cli::PresignArgs presign;
   s3cli::BenchArgs bench;
   add_global_options(app, global);
-  const std::vector<Command> commands = add_commands(app, target, transfer, sync, selection, bucket, uploads, presign, bench);
+  const std::vector<Command> commands = add_commands(app, target, transfer, sync, selection, bucket, uploads, batch, presign, bench);
 
   try {
     app.parse(argc, argv);
@@ -287,7 +267,7 @@ int main(int argc, char** argv) {
   for (const Command& c : commands) {
     if (c.app->parsed()) chosen = &c;
   }
-  collect_filters(*chosen->app, selection.filters);
+  s3cli::collect_filters(*chosen->app, selection.filters);
   const std::string name = chosen->app->get_name();
   int rc = s3cli::kFailure;
   try {

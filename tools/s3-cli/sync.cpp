@@ -162,7 +162,7 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   const bool download = src.is_s3() && !dst.is_s3();
   const char* op = src.is_s3() ? (dst.is_s3() ? "copy" : "download") : "upload";
 
-  TreeTransfer tree(ctx, ctx.command() + " " + src.text, op, object);
+  TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
   std::vector<std::string> extra;  // names only the destination has
   tree.note(ctx.attempt(src.text, [&] {
     std::unique_ptr<Side> from = side_for(ctx, tree, src, dst.is_file(), false);

@@ -234,32 +234,56 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws
     if (rc == kSuccess && selected == 0 && source.is_wildcard()) worst = std::max(worst, report_unmatched(ctx, src));
     return std::max(rc, worst);
   }
-  TreeTransfer tree(ctx, ctx.command() + " " + src.text, move ? "move" : op_name(src, dst), object, move);
-  std::uint64_t selected = 0;
+  TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
   tree.note(ctx.attempt(src.text, [&] {
-    selected = source.for_each(
-        ctx,
-        [&](SourceItem item) {
-          // "dir/" markers hold no data; locally they are the directories that the files create anyway.
-          if (dst.is_file() && (item.relative.empty() || item.relative.ends_with('/'))) return;
-          const std::string from = text_of(item.place);
-          tree.note(ctx.attempt(from, [&] {
-            raws3::Place to = dst.is_s3()
-                                  ? raws3::Place::object(dst.bucket, directory_prefix(dst.key) + item.relative)
-                                  : raws3::Place::file(local_path_for(dst.path, item.relative));
-            tree.add({std::move(item.place), std::move(to), item.size, std::move(item.last_modified)}, item.etag);
-          }));
-        },
-        [&](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
+    feed_tree(ctx, tree, src, dst, selection, move);
     tree.wait();
   }));
   tree.wait();
   tree.results().finish();
-  if (selected == 0 && source.is_wildcard() && !tree.failed()) tree.note(report_unmatched(ctx, src));
   return tree.worst();
 }
 
 }  // namespace
+
+void feed_one(TreeTransfer& tree, const Location& src, const Location& dst, bool move) {
+  require_key(src);
+  if (src.is_stdio() || dst.is_stdio()) throw UsageError("a batch names files and objects, not \"-\"");
+  if (!src.is_s3() && !dst.is_s3()) throw UsageError("a batch copies to or from s3://, not between local paths");
+  const Location to = resolve_destination(src, dst);
+  std::optional<std::uint64_t> size;
+  if (src.is_file()) {
+    size = local_source_size(src.path);
+    if (!size) throw UsageError(src.path + " streams: upload it with put, not from a batch");
+  }
+  std::optional<MoveCheck> check;
+  if (move) check = MoveCheck{size, {}};
+  auto place = [](const Location& l) {
+    return l.is_s3() ? raws3::Place::object(l.bucket, l.key) : raws3::Place::file(l.path);
+  };
+  tree.add({place(src), place(to), size.value_or(0)}, std::move(check));
+}
+
+std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, const Location& dst,
+                        const Selection& selection, bool move) {
+  const SourceTree source(src, selection);
+  const std::uint64_t selected = source.for_each(
+      ctx,
+      [&](SourceItem item) {
+        // "dir/" markers hold no data; locally they are the directories that the files create anyway.
+        if (dst.is_file() && (item.relative.empty() || item.relative.ends_with('/'))) return;
+        tree.note(ctx.attempt(text_of(item.place), [&] {
+          raws3::Place to = dst.is_s3() ? raws3::Place::object(dst.bucket, directory_prefix(dst.key) + item.relative)
+                                        : raws3::Place::file(local_path_for(dst.path, item.relative));
+          std::optional<MoveCheck> check;
+          if (move) check = MoveCheck{item.size, item.etag};
+          tree.add({std::move(item.place), std::move(to), item.size, std::move(item.last_modified)}, std::move(check));
+        }));
+      },
+      [&](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
+  if (selected == 0 && source.is_wildcard()) tree.note(report_unmatched(ctx, src));
+  return selected;
+}
 
 // A key, or the part of it under a prefix, as a path below dir. Keys may hold "..", "." or empty segments
 // ("a//b", a leading '/'): empty segments are dropped, and a key that would leave dir is refused.
@@ -297,10 +321,8 @@ int report_skip(Context& ctx, const std::string& path, const std::string& why) {
   return kFailure;
 }
 
-TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object, bool move)
+TreeTransfer::TreeTransfer(Context& ctx, std::string label, raws3::PutOptions object)
     : ctx_(ctx),
-      op_(op),
-      move_(move),
       results_(ctx.options().json, ctx.options().quiet),
       progress_(ctx.progress_enabled(false), std::move(label)),
       queue_(ctx.client(),
@@ -317,81 +339,88 @@ TreeTransfer::TreeTransfer(Context& ctx, std::string label, const char* op, raws
 void TreeTransfer::ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
   progress_.file_done();
   const std::string source = text_of(item.source);
+  std::optional<MoveCheck> move;
+  {
+    std::lock_guard lock(moves_mutex_);
+    if (auto it = moving_.find(move_key(item)); it != moving_.end()) {
+      move = std::move(it->second);
+      moving_.erase(it);
+    }
+  }
   // The S3 side names an upload's failure; downloads and copies name their source.
   const std::string target = item.source.is_object() ? source : text_of(item.destination);
   if (error) {
-    if (move_ && item.source.is_object()) {
-      std::lock_guard lock(moved_mutex_);
-      listed_etags_.erase(item.source.key);
-    }
     note(ctx_.attempt(target, [&] { std::rethrow_exception(error); }));
     return;
   }
   note(ctx_.attempt(target, [&] {
-    if (move_) verify(item, result);
-    if (move_ && item.source.is_object()) {
-      std::lock_guard lock(moved_mutex_);
-      moved_.push_back({item.source.bucket, item.source.key, text_of(item.destination), result.size});
-      return;
+    const char* op = item.source.is_object() ? (item.destination.is_object() ? "copy" : "download") : "upload";
+    if (move) {
+      verify(item, result, *move);
+      if (item.source.is_object()) {
+        std::lock_guard lock(moves_mutex_);
+        moved_.push_back({item.source.bucket, item.source.key, text_of(item.destination), result.size});
+        return;
+      }
+      if (::unlink(item.source.path.c_str()) != 0) throw_file_error("copied, but cannot remove " + source, errno);
+      op = "move";
     }
-    if (move_ && ::unlink(item.source.path.c_str()) != 0) throw_file_error("copied, but cannot remove " + source, errno);
-    results_.add({.op = op_, .source = source, .destination = text_of(item.destination), .size = result.size,
+    results_.add({.op = op, .source = source, .destination = text_of(item.destination), .size = result.size,
                   .etag = result.etag});
   }));
 }
 
-void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::TransferResult& result) {
-  auto keep = [&](const std::string& why) {
-    throw raws3::IntegrityError("the source is kept: " + why);
-  };
-  if (result.size != item.size) {
+std::string TreeTransfer::move_key(const raws3::TransferItem& item) {
+  return text_of(item.source) + '\n' + text_of(item.destination);
+}
+
+void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::TransferResult& result, const MoveCheck& check) {
+  auto keep = [](const std::string& why) { throw raws3::IntegrityError("the source is kept: " + why); };
+  if (check.size && result.size != *check.size) {
     keep(text_of(item.destination) + " has " + std::to_string(result.size) + " bytes, the source " +
-         std::to_string(item.size));
-  }
-  if (!item.source.is_object() || !item.destination.is_object()) return;
-  std::string listed;
-  {
-    std::lock_guard lock(moved_mutex_);
-    auto it = listed_etags_.find(item.source.key);
-    if (it != listed_etags_.end()) {
-      listed = std::move(it->second);
-      listed_etags_.erase(it);
-    }
+         std::to_string(*check.size));
   }
   // A multipart object's ETag is not its MD5, and a copy in one request may answer with another.
-  const bool single_part = !listed.empty() && listed.find('-') == std::string::npos;
-  if (single_part && unquoted(listed) != unquoted(result.etag)) keep("the copy's ETag " + result.etag + " is not the listed " + listed);
+  const bool single_part = !check.etag.empty() && check.etag.find('-') == std::string::npos;
+  if (item.source.is_object() && item.destination.is_object() && single_part &&
+      unquoted(check.etag) != unquoted(result.etag)) {
+    keep("the copy's ETag " + result.etag + " is not the listed " + check.etag);
+  }
 }
 
 void TreeTransfer::remove_moved(bool all) {
   std::vector<Moved> batch;
   {
-    std::lock_guard lock(moved_mutex_);
+    std::lock_guard lock(moves_mutex_);
     if (moved_.empty() || (!all && moved_.size() < kDeleteBatch)) return;
     batch.swap(moved_);
   }
-  // One bucket per command: every source of a move is in the source's bucket.
-  const std::string& bucket = batch.front().bucket;
-  std::vector<std::string> keys;
-  for (const Moved& m : batch) keys.push_back(m.key);
-  note(delete_keys(
-      ctx_, bucket, keys,
-      [&](std::size_t i) {
-        results_.add({.op = op_, .source = "s3://" + bucket + "/" + keys[i], .destination = batch[i].destination,
-                      .size = batch[i].size});
-      },
-      "copied, but not removed: "));
+  // A batch file may move objects of several buckets: one DeleteObjects call per bucket.
+  std::stable_sort(batch.begin(), batch.end(), [](const Moved& a, const Moved& b) { return a.bucket < b.bucket; });
+  for (std::size_t from = 0; from < batch.size();) {
+    std::size_t to = from;
+    std::vector<std::string> keys;
+    while (to < batch.size() && batch[to].bucket == batch[from].bucket) keys.push_back(batch[to++].key);
+    const std::string& bucket = batch[from].bucket;
+    note(delete_keys(
+        ctx_, bucket, keys,
+        [&](std::size_t i) {
+          const Moved& m = batch[from + i];
+          results_.add({.op = "move", .source = "s3://" + bucket + "/" + m.key, .destination = m.destination,
+                        .size = m.size});
+        },
+        "copied, but not removed: "));
+    from = to;
+  }
 }
 
-void TreeTransfer::add(raws3::TransferItem item, const std::string& listed_etag) {
+void TreeTransfer::add(raws3::TransferItem item, std::optional<MoveCheck> move) {
   if (Interrupts::received()) throw raws3::Cancelled("interrupted");
   if (Console::instance().stdout_closed()) throw StdoutClosed();
-  if (move_) {
-    remove_moved(false);
-    if (item.source.is_object()) {
-      std::lock_guard lock(moved_mutex_);
-      listed_etags_[item.source.key] = listed_etag;
-    }
+  remove_moved(false);
+  if (move) {
+    std::lock_guard lock(moves_mutex_);
+    moving_[move_key(item)] = std::move(*move);
   }
   progress_.found(item.size);
   queue_.add(std::move(item));
@@ -400,7 +429,7 @@ void TreeTransfer::add(raws3::TransferItem item, const std::string& listed_etag)
 void TreeTransfer::wait() {
   progress_.found_all();
   queue_.wait();
-  if (move_) remove_moved(true);
+  remove_moved(true);
 }
 
 void TreeTransfer::note(int rc) noexcept {

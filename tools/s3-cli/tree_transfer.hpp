@@ -1,9 +1,10 @@
-// What cp -r, mv and sync share: a transfer queue over the context's client, the result lines and the
+// What cp -r, mv, sync and run share: a transfer queue over the context's client, the result lines and the
 // progress line it feeds, and the worst exit code of everything it did.
 #pragma once
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,20 +16,26 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "raws3/transfer.hpp"
+#include "selection.hpp"
 
 namespace s3cli {
 
+// What the source of a move was when it was listed or walked, for the check before it is removed.
+struct MoveCheck {
+  std::optional<std::uint64_t> size{};  // unknown for a single key named in a batch file
+  std::string etag{};                   // an object's, as listed
+};
+
 class TreeTransfer {
  public:
-  // op names every transfer in result lines: upload, download, copy or move. A move removes each source
-  // once its copy is verified: the size that arrived is the size listed or walked, and a server-side copy
-  // of a single-part object answers with the ETag the listing gave.
-  TreeTransfer(Context& ctx, std::string label, const char* op, raws3::PutOptions object, bool move = false);
+  TreeTransfer(Context& ctx, std::string label, raws3::PutOptions object);
 
-  // Queues item, waiting while the window is full; after SIGINT, throws raws3::Cancelled instead (the
-  // client would fail it at once). listed_etag: a move's object source, as listed.
-  void add(raws3::TransferItem item, const std::string& listed_etag = {});
-  // Waits for every transfer (and a move's removals); the progress line then goes.
+  // Queues item, waiting while the window is full; after SIGINT or once stdout's reader has gone, throws
+  // instead. Result lines name it upload, download or copy by its ends. With a MoveCheck it is a move: its
+  // source is removed once the copy is verified (the size that arrived is the size listed or walked, and a
+  // server-side copy of a single-part object answers with the listed ETag), else kept.
+  void add(raws3::TransferItem item, std::optional<MoveCheck> move = std::nullopt);
+  // Waits for every transfer (and the moves' removals); the progress line then goes.
   void wait();
   // Keeps the worst of the exit codes seen.
   void note(int rc) noexcept;
@@ -44,23 +51,32 @@ class TreeTransfer {
     std::uint64_t size;
   };
   void ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result);
-  // A move's verification, on the loop thread that reports the transfer; throws when the source must stay.
-  void verify(const raws3::TransferItem& item, const raws3::TransferResult& result);
+  // The move's check, on the loop thread that reports the transfer; throws when the source must stay.
+  static void verify(const raws3::TransferItem& item, const raws3::TransferResult& result, const MoveCheck& check);
+  static std::string move_key(const raws3::TransferItem& item);
   // Deletes the object sources whose copies were verified, a DeleteObjects batch at a time, from the
   // thread feeding the queue (never a loop thread).
   void remove_moved(bool all);
 
   Context& ctx_;
-  const char* op_;
-  bool move_;
   Results results_;
   Progress progress_;
   std::atomic<int> worst_{kSuccess};
-  std::mutex moved_mutex_;
-  std::unordered_map<std::string, std::string> listed_etags_;  // a move's copies in flight, by source key
-  std::vector<Moved> moved_;                                   // verified, source object still to delete
+  std::mutex moves_mutex_;
+  // Moves in flight, by move_key: a batch may copy one source to two places and move it to a third.
+  std::unordered_map<std::string, MoveCheck> moving_;
+  std::vector<Moved> moved_;                            // verified, source object still to delete
   raws3::TransferQueue queue_;
 };
+
+// One file or object from src to dst (a "directory" destination gets the source's name), as cp or mv of
+// one key does, into tree: what a line of a batch file adds. A UsageError for "-", local-to-local or a
+// stream.
+void feed_one(TreeTransfer& tree, const Location& src, const Location& dst, bool move);
+// Every file or object a source names (one, a tree, or a wildcard's selection) into tree, its name below
+// the source kept below dst; each a move when move. Returns how many the source selected.
+std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, const Location& dst,
+                        const Selection& selection, bool move);
 
 // What --content-type and --metadata ask of the objects an upload creates; a UsageError when they are
 // given to anything but an upload.
