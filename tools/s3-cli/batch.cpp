@@ -62,7 +62,7 @@ Line parse_line(const std::string& text) {
 
 class Batch {
  public:
-  explicit Batch(Context& ctx) : ctx_(ctx), tree_(ctx, "run", {}) {}
+  explicit Batch(Context& ctx) : ctx_(ctx), tree_(ctx, "run", ObjectAttributes{.guess_content_type = true}) {}
 
   void run(const std::string& text) {
     const Line line = parse_line(text);

@@ -25,9 +25,16 @@ struct TransferArgs {
   std::string source;
   std::string destination;
   bool recursive = false;
-  // Of uploaded objects (awscli's cp options): Content-Type, and x-amz-meta-KEY from each "KEY=VALUE".
+  // Of uploaded objects (awscli's cp options): Content-Type (else guessed from the file name unless
+  // no_guess_mime_type), x-amz-meta-KEY from each "KEY=VALUE", storage class, Cache-Control,
+  // Content-Encoding; copies within S3 keep the source's unless metadata_directive is REPLACE.
   std::string content_type;
   std::vector<std::string> metadata;
+  std::string storage_class;
+  std::string cache_control;
+  std::string content_encoding;
+  std::string metadata_directive;  // COPY (the default) or REPLACE
+  bool no_guess_mime_type = false;
 };
 
 struct SyncArgs {

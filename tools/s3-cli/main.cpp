@@ -125,10 +125,18 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   };
   auto recursive = [&](CLI::App* sub, bool& flag, const char* help) { sub->add_flag("-r,--recursive", flag, help); };
   auto object_options = [&](CLI::App* sub, s3cli::TransferArgs& attributes) {
-    sub->add_option("--content-type", attributes.content_type, "Content-Type of the uploaded objects");
-    sub->add_option("--metadata", attributes.metadata, "KEY=VALUE stored as x-amz-meta-KEY on uploads (repeatable)")
+    sub->add_option("--content-type", attributes.content_type,
+                    "Content-Type of the objects created (else guessed from each file's name)");
+    sub->add_flag("--no-guess-mime-type", attributes.no_guess_mime_type, "Do not guess uploads' Content-Type");
+    sub->add_option("--metadata", attributes.metadata, "KEY=VALUE stored as x-amz-meta-KEY (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--storage-class", attributes.storage_class, "x-amz-storage-class: STANDARD, STANDARD_IA, ...");
+    sub->add_option("--cache-control", attributes.cache_control, "Cache-Control stored with the objects");
+    sub->add_option("--content-encoding", attributes.content_encoding, "Content-Encoding stored with the objects");
+    sub->add_option("--metadata-directive", attributes.metadata_directive,
+                    "Copies within S3: COPY keeps the source's type and metadata (default), REPLACE takes the flags'")
+        ->check(CLI::IsMember({"COPY", "REPLACE"}));
   };
 
   auto* ls = add("ls", "List buckets, or the objects under s3://bucket[/prefix]",

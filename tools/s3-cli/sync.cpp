@@ -157,7 +157,7 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   const Location dst = locate(args.transfer.destination);
   if (src.is_stdio() || dst.is_stdio()) throw UsageError("sync works between directories and prefixes, not \"-\"");
   if (!src.is_s3() && !dst.is_s3()) throw UsageError("sync needs an s3:// location on at least one side");
-  const raws3::PutOptions object = object_options(args.transfer, src, dst);
+  const ObjectAttributes object = object_options(args.transfer, src, dst);
   if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
   const bool download = src.is_s3() && !dst.is_s3();
   const char* op = src.is_s3() ? (dst.is_s3() ? "copy" : "download") : "upload";

@@ -94,14 +94,15 @@ const std::string& target_of(const Location& src, const Location& dst) {
 
 // One object or file from src to dst (both resolved), its bytes reported to progress as the library
 // acknowledges them. A local destination's directory must exist: a mistyped path is an error, as with cp(1).
-Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object,
+Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, const ObjectAttributes& object,
                      Progress& progress) {
   Progress::Share share(progress);
   auto report = [&share](std::uint64_t done, std::uint64_t total) { share.update(done, total); };
   const raws3::GetOptions get_options{.progress = report};
-  raws3::PutOptions put_options = object;
+  raws3::PutOptions put_options = object.put;
   put_options.progress = report;
   put_options.checksum = checksum_of(ctx.options());
+  if (object.guess_content_type && src.is_file()) put_options.content_type = raws3::guess_content_type(src.path);
 
   Outcome outcome{.op = op_name(src, dst), .source = src.text, .destination = dst.text};
   auto take = [&outcome](const auto& result) {
@@ -109,7 +110,7 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, con
     outcome.etag = result.etag;
   };
   if (src.is_s3() && dst.is_s3()) {
-    outcome.etag = ctx.client().copy_object(src.bucket, src.key, dst.bucket, dst.key);
+    outcome.etag = ctx.client().copy_object(src.bucket, src.key, dst.bucket, dst.key, object.copy);
   } else if (src.is_s3() && dst.is_stdio()) {
     take(ctx.client().get_to(src.bucket, src.key, write_stdout, get_options));
   } else if (src.is_s3() && dst.is_file()) {
@@ -130,7 +131,7 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, con
   return outcome;
 }
 
-int copy_single(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
+int copy_single(Context& ctx, const Location& src, const Location& dst, const ObjectAttributes& object) {
   require_key(src);
   Results results(ctx.options().json, ctx.options().quiet);
   const int rc = ctx.attempt(target_of(src, dst), [&] {
@@ -150,7 +151,7 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const ra
 
 // One object or file moved: copied, the copy verified against what the source was before it started (its
 // size; a single-part object's ETag), and only then the source removed.
-int move_single(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object) {
+int move_single(Context& ctx, const Location& src, const Location& dst, const ObjectAttributes& object) {
   require_key(src);
   Results results(ctx.options().json, ctx.options().quiet);
   const int rc = ctx.attempt(target_of(src, dst), [&] {
@@ -170,8 +171,9 @@ int move_single(Context& ctx, const Location& src, const Location& dst, const ra
                       "move " + target_of(src, to), size, 1);
     Outcome outcome = transfer_one(ctx, src, to, object, progress);
     if (src.is_s3() && to.is_s3()) {
-      // CopyObject answers with the copy's ETag; a multipart source's is no digest, so its size is asked.
-      if (etag.find('-') == std::string::npos) {
+      // CopyObject answers with the copy's ETag; a multipart source's, or a copy made in parts, is no digest
+      // of the bytes, so its size is asked.
+      if (etag.find('-') == std::string::npos && outcome.etag.find('-') == std::string::npos) {
         if (unquoted(outcome.etag) != unquoted(etag))
           throw raws3::IntegrityError("the source is kept: the copy's ETag " + outcome.etag + " is not the source's " + etag);
       } else {
@@ -217,7 +219,7 @@ std::uint64_t copy_local_tree(Context& ctx, const SourceTree& source, const Loca
 // A tree (or what a wildcard selects) through the library's transfer queue: the walk or the listing feeds
 // it as it goes, and add() waits while the window is full, so memory stays flat whatever the number of
 // objects. A move removes each source once its copy is verified.
-int copy_tree(Context& ctx, const Location& src, const Location& dst, const raws3::PutOptions& object,
+int copy_tree(Context& ctx, const Location& src, const Location& dst, const ObjectAttributes& object,
               const Selection& selection, bool move) {
   if (src.is_stdio() || dst.is_stdio()) {
     throw UsageError("--recursive and wildcards copy between directories and prefixes, not \"-\"");
@@ -321,13 +323,15 @@ int report_skip(Context& ctx, const std::string& path, const std::string& why) {
   return kFailure;
 }
 
-TreeTransfer::TreeTransfer(Context& ctx, std::string label, raws3::PutOptions object)
+TreeTransfer::TreeTransfer(Context& ctx, std::string label, const ObjectAttributes& object)
     : ctx_(ctx),
       results_(ctx.options().json, ctx.options().quiet),
       progress_(ctx.progress_enabled(false), std::move(label)),
       queue_(ctx.client(),
              [&] {
-               raws3::TransferOptions options{.put = std::move(object),
+               raws3::TransferOptions options{.put = object.put,
+                                              .guess_content_type = object.guess_content_type,
+                                              .copy = object.copy,
                                               .progress = [this](std::uint64_t n) { progress_.add_done(n); }};
                options.put.checksum = checksum_of(ctx.options());
                return options;
@@ -380,8 +384,10 @@ void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::Transfer
     keep(text_of(item.destination) + " has " + std::to_string(result.size) + " bytes, the source " +
          std::to_string(*check.size));
   }
-  // A multipart object's ETag is not its MD5, and a copy in one request may answer with another.
-  const bool single_part = !check.etag.empty() && check.etag.find('-') == std::string::npos;
+  // A multipart object's ETag is not its MD5, and a copy made in parts (UploadPartCopy, each part conditional
+  // on the source's ETag) answers with a multipart one.
+  const bool single_part = !check.etag.empty() && check.etag.find('-') == std::string::npos &&
+                           result.etag.find('-') == std::string::npos;
   if (item.source.is_object() && item.destination.is_object() && single_part &&
       unquoted(check.etag) != unquoted(result.etag)) {
     keep("the copy's ETag " + result.etag + " is not the listed " + check.etag);
@@ -438,23 +444,39 @@ void TreeTransfer::note(int rc) noexcept {
   }
 }
 
-// What --content-type and --metadata ask of the objects an upload creates; a UsageError when they are
-// given to anything but an upload.
-raws3::PutOptions object_options(const TransferArgs& args, const Location& src, const Location& dst) {
-  raws3::PutOptions options;
-  if (args.content_type.empty() && args.metadata.empty()) return options;
-  if (src.is_s3() || !dst.is_s3()) {
-    throw UsageError("--content-type and --metadata apply to uploads (a local file, directory or - to s3://)");
-  }
-  options.content_type = args.content_type;
+ObjectAttributes object_options(const TransferArgs& args, const Location& src, const Location& dst) {
+  ObjectAttributes object;
+  raws3::PutOptions& put = object.put;
+  put.content_type = args.content_type;
+  put.storage_class = args.storage_class;
+  put.cache_control = args.cache_control;
+  put.content_encoding = args.content_encoding;
   for (const std::string& pair : args.metadata) {
     const std::size_t equals = pair.find('=');
     if (equals == 0 || equals == std::string::npos) {
       throw UsageError("--metadata: \"" + pair + "\" is not KEY=VALUE");
     }
-    options.metadata[pair.substr(0, equals)] = pair.substr(equals + 1);
+    put.metadata[pair.substr(0, equals)] = pair.substr(equals + 1);
   }
-  return options;
+  const bool replace = args.metadata_directive == "REPLACE";
+  const bool described = !put.content_type.empty() || !put.metadata.empty() || !put.cache_control.empty() ||
+                         !put.content_encoding.empty();
+  if (!dst.is_s3() && (described || !put.storage_class.empty() || !args.metadata_directive.empty())) {
+    throw UsageError("--content-type, --metadata, --storage-class, --cache-control and --content-encoding describe "
+                     "objects created in S3, not local files");
+  }
+  if (src.is_s3()) {
+    if (described && !replace) {
+      throw UsageError("a copy within S3 keeps the source's content type and metadata: give --metadata-directive "
+                       "REPLACE to set them");
+    }
+    object.copy.replace_metadata = replace;
+    object.copy.attributes = put;
+  } else if (!args.metadata_directive.empty()) {
+    throw UsageError("--metadata-directive applies to copies within S3");
+  }
+  object.guess_content_type = !src.is_s3() && put.content_type.empty() && !args.no_guess_mime_type;
+  return object;
 }
 
 int run_get(Context& ctx, const TransferArgs& args) {
@@ -475,7 +497,7 @@ int run_put(Context& ctx, const TransferArgs& args) {
 int run_cp(Context& ctx, const TransferArgs& args, const Selection& selection) {
   const Location src = locate(args.source);
   const Location dst = locate(args.destination);
-  const raws3::PutOptions object = object_options(args, src, dst);
+  const ObjectAttributes object = object_options(args, src, dst);
   if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
   if (names_tree(src, args.recursive, selection)) return copy_tree(ctx, src, dst, object, selection, false);
   return copy_single(ctx, src, dst, object);
@@ -486,7 +508,7 @@ int run_mv(Context& ctx, const TransferArgs& args, const Selection& selection) {
   const Location dst = locate(args.destination);
   if (src.is_stdio() || dst.is_stdio()) throw UsageError("mv moves files and objects, not \"-\"");
   if (!src.is_s3() && !dst.is_s3()) throw UsageError("mv needs an s3:// location on one side (mv(1) moves local files)");
-  const raws3::PutOptions object = object_options(args, src, dst);
+  const ObjectAttributes object = object_options(args, src, dst);
   if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
   if (names_tree(src, args.recursive, selection)) return copy_tree(ctx, src, dst, object, selection, true);
   return move_single(ctx, src, dst, object);

@@ -20,6 +20,19 @@
 
 namespace s3cli {
 
+// What a command asks of the objects it creates: uploads' attributes (with the content type guessed from
+// each file's name when none is given), and whether copies within S3 keep the source's or take these.
+struct ObjectAttributes {
+  raws3::PutOptions put{};
+  bool guess_content_type = false;
+  raws3::CopyOptions copy{};
+};
+
+// From --content-type, --metadata, --storage-class, --cache-control, --content-encoding,
+// --metadata-directive and --no-guess-mime-type; a UsageError where they cannot apply (a download; a copy
+// within S3 without --metadata-directive REPLACE, which only --storage-class needs not).
+ObjectAttributes object_options(const TransferArgs& args, const Location& src, const Location& dst);
+
 // What the source of a move was when it was listed or walked, for the check before it is removed.
 struct MoveCheck {
   std::optional<std::uint64_t> size{};  // unknown for a single key named in a batch file
@@ -28,7 +41,7 @@ struct MoveCheck {
 
 class TreeTransfer {
  public:
-  TreeTransfer(Context& ctx, std::string label, raws3::PutOptions object);
+  TreeTransfer(Context& ctx, std::string label, const ObjectAttributes& object);
 
   // Queues item, waiting while the window is full; after SIGINT or once stdout's reader has gone, throws
   // instead. Result lines name it upload, download or copy by its ends. With a MoveCheck it is a move: its
@@ -78,9 +91,6 @@ void feed_one(TreeTransfer& tree, const Location& src, const Location& dst, bool
 std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, const Location& dst,
                         const Selection& selection, bool move);
 
-// What --content-type and --metadata ask of the objects an upload creates; a UsageError when they are
-// given to anything but an upload.
-raws3::PutOptions object_options(const TransferArgs& args, const Location& src, const Location& dst);
 
 // "s3://bucket/key" for an object, the path for a file.
 std::string text_of(const raws3::Place& place);

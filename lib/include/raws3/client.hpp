@@ -53,6 +53,9 @@ enum class Checksum {
 struct PutOptions {
   std::string content_type{};
   std::map<std::string, std::string> metadata{};  // sent as x-amz-meta-<name>
+  std::string storage_class{};     // x-amz-storage-class (STANDARD, STANDARD_IA, GLACIER, ...); empty: the bucket's
+  std::string cache_control{};     // Cache-Control, stored and served with the object
+  std::string content_encoding{};  // Content-Encoding, likewise (gzip: the bytes are stored as they are)
   Checksum checksum = Checksum::Crc32c;
   // 0: Tuning::put_part_size. Raised when a known size would need more than 10,000 parts.
   std::uint64_t part_size = 0;
@@ -61,6 +64,18 @@ struct PutOptions {
   std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
 };
 
+
+// A server-side copy: CopyObject up to Tuning::copy_threshold, above it a multipart upload of concurrent
+// UploadPartCopy ranges (each conditional on the source's ETag, so a source replaced mid-copy fails it).
+struct CopyOptions {
+  // false: the copy keeps the source's content type and metadata (S3's COPY directive; a multipart copy
+  // carries them over itself); true: it gets attributes' instead (REPLACE).
+  bool replace_metadata = false;
+  // Its storage class applies to every copy; the rest with replace_metadata only.
+  PutOptions attributes{};
+  // The source's size as listed, which spares the HEAD that otherwise decides between the two ways.
+  std::optional<std::uint64_t> source_size{};
+};
 
 struct ListOptions {
   std::string prefix;
@@ -179,9 +194,9 @@ class RAWS3_API Client {
                                               const std::string& upload_id_marker = {});
   // Frees an upload's parts; its object is never created.
   void abort_multipart_upload(const std::string& bucket, const std::string& key, const std::string& upload_id);
-  // Server-side copy; returns the new object's ETag.
+  // Server-side copy of any size (CopyOptions); returns the new object's ETag.
   std::string copy_object(const std::string& src_bucket, const std::string& src_key,
-                          const std::string& dst_bucket, const std::string& dst_key);
+                          const std::string& dst_bucket, const std::string& dst_key, const CopyOptions& options = {});
 
   // A presigned URL for GET (or another method) valid for `expires` (1 s to 7 days). Needs no network.
   std::string presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,
@@ -231,7 +246,7 @@ class RAWS3_API Client {
   void upload_file(std::string bucket, std::string key, std::string path, PutOptions options,
                    Completion<PutResult> done);
   void copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket, std::string dst_key,
-                   Completion<std::string> done);
+                   CopyOptions options, Completion<std::string> done);
   void delete_object(std::string bucket, std::string key, Completion<> done);
   void list_objects_v2(std::string bucket, ListOptions options, Completion<ListObjectsPage> done);
 

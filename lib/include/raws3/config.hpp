@@ -36,6 +36,10 @@ struct RAWS3_API Tuning {
   unsigned get_inflight = 16;                  // RAWS3_GET_INFLIGHT
   std::uint64_t put_part_size = 8ull << 20;    // RAWS3_PUT_PART_SIZE: kMinPartSize to kMaxPartSize
   unsigned put_inflight = 8;                   // RAWS3_PUT_INFLIGHT
+  // Server-side copies: CopyObject up to the threshold (S3 takes at most 5 GiB in one), above it
+  // UploadPartCopy parts of this size, put_inflight at once.
+  std::uint64_t copy_threshold = 5ull << 30;   // RAWS3_COPY_THRESHOLD: kMinPartSize to kMaxPartSize
+  std::uint64_t copy_part_size = 256ull << 20;  // RAWS3_COPY_PART_SIZE: kMinPartSize to kMaxPartSize
   // Of a TransferQueue (raws3/transfer.hpp: cp -r, sync): transfers in flight, and the bytes of part
   // buffers their uploads may hold together.
   unsigned transfers = 64;                     // RAWS3_TRANSFERS

@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "raws3/client.hpp"
 #include "raws3/export.hpp"
@@ -56,6 +57,10 @@ struct TransferOptions {
   std::uint64_t memory_budget = 0;
   // Of every upload (content type, metadata, checksum, part size); its progress is unused.
   PutOptions put{};
+  // An upload without a content type gets the one its file name suggests (guess_content_type), as awscli does.
+  bool guess_content_type = false;
+  // Of every server-side copy; each item's size is its source_size.
+  CopyOptions copy{};
   // Bytes acknowledged (a part sent, a part landed), as they happen, on the client's loop threads: keep it
   // short, thread-safe and non-throwing.
   std::function<void(std::uint64_t bytes)> progress{};
@@ -64,6 +69,10 @@ struct TransferOptions {
 // Why each transfer ended, once per item, on a loop thread.
 // error is null on success. Keep it short and non-throwing: the loop waits for it.
 using TransferReport = std::function<void(const TransferItem& item, std::exception_ptr error, const TransferResult& result)>;
+
+// The media type a file name's extension suggests ("index.html": "text/html"; a table of the common ones,
+// case-insensitive), or empty when it suggests none.
+RAWS3_API std::string guess_content_type(std::string_view name);
 
 class RAWS3_API TransferQueue {
  public:

@@ -11,6 +11,7 @@
 #include "s3/addressing.hpp"
 #include "s3/executor.hpp"
 #include "s3/operations.hpp"
+#include "s3/server_copy.hpp"
 
 namespace raws3 {
 
@@ -126,16 +127,27 @@ void Client::abort_multipart_upload(const std::string& bucket, const std::string
                    [=](s3::LoopContext& c) { return s3::abort_multipart_upload(c, bucket, key, upload_id); });
 }
 
+namespace {
+
+s3::CopySettings copy_settings(const Tuning& tuning, std::string src_bucket, std::string src_key, std::string dst_bucket,
+                               std::string dst_key, CopyOptions options) {
+  return {std::move(src_bucket), std::move(src_key), std::move(dst_bucket), std::move(dst_key), std::move(options),
+          tuning.copy_threshold, tuning.copy_part_size, tuning.put_inflight};
+}
+
+}  // namespace
+
 std::string Client::copy_object(const std::string& src_bucket, const std::string& src_key,
-                                const std::string& dst_bucket, const std::string& dst_key) {
-  return impl_->run<std::string>(
-      "copy_object", [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); });
+                                const std::string& dst_bucket, const std::string& dst_key, const CopyOptions& options) {
+  s3::CopySettings settings = copy_settings(impl_->config.tuning, src_bucket, src_key, dst_bucket, dst_key, options);
+  return impl_->run<std::string>("copy_object", [=](s3::LoopContext& c) { return s3::copy_object(c, settings); });
 }
 
 void Client::copy_object(std::string src_bucket, std::string src_key, std::string dst_bucket, std::string dst_key,
-                         Completion<std::string> done) {
-  impl_->start<std::string>(
-      [=](s3::LoopContext& c) { return s3::copy_object(c, src_bucket, src_key, dst_bucket, dst_key); }, std::move(done));
+                         CopyOptions options, Completion<std::string> done) {
+  s3::CopySettings settings = copy_settings(impl_->config.tuning, std::move(src_bucket), std::move(src_key),
+                                            std::move(dst_bucket), std::move(dst_key), std::move(options));
+  impl_->start<std::string>([=](s3::LoopContext& c) { return s3::copy_object(c, settings); }, std::move(done));
 }
 
 std::string Client::presign(const std::string& bucket, const std::string& key, std::chrono::seconds expires,

@@ -89,6 +89,11 @@ Tuning Tuning::from_env() {
     throw ConfigError("RAWS3_PUT_PART_SIZE: " + std::string(std::getenv("RAWS3_PUT_PART_SIZE")) +
                       " is outside what S3 accepts for upload parts, 5MiB to 5GiB");
   t.put_inflight = env_count("RAWS3_PUT_INFLIGHT", t.put_inflight, 1);
+  for (auto [name, field] : {std::pair{"RAWS3_COPY_THRESHOLD", &t.copy_threshold}, {"RAWS3_COPY_PART_SIZE", &t.copy_part_size}}) {
+    *field = env_size(name, *field);
+    if (*field < kMinPartSize || *field > kMaxPartSize)
+      throw ConfigError(std::string(name) + ": " + std::getenv(name) + " is outside what S3 accepts, 5MiB to 5GiB");
+  }
   t.transfers = env_count("RAWS3_TRANSFERS", t.transfers, 1);
   t.transfer_memory = env_size("RAWS3_TRANSFER_MEMORY", t.transfer_memory);
   if (const char* zc = std::getenv("RAWS3_SEND_ZC_MIN"); zc && *zc) t.send_zc_min = parse_byte_size(zc, "RAWS3_SEND_ZC_MIN");

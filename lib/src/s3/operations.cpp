@@ -163,6 +163,9 @@ io::Task<HeadResult> get_in_one(LoopContext& context, std::string bucket, std::s
 void add_object_headers(const PutOptions& options, std::vector<http::Header>& headers) {
   if (!options.content_type.empty()) headers.push_back({"Content-Type", options.content_type});
   for (const auto& [name, value] : options.metadata) headers.push_back({std::string(kMetaPrefix) + name, value});
+  if (!options.storage_class.empty()) headers.push_back({"x-amz-storage-class", options.storage_class});
+  if (!options.cache_control.empty()) headers.push_back({"Cache-Control", options.cache_control});
+  if (!options.content_encoding.empty()) headers.push_back({"Content-Encoding", options.content_encoding});
 }
 
 io::Task<std::string> put_object(LoopContext& context, std::string bucket, std::string key,
@@ -220,17 +223,6 @@ io::Task<void> abort_multipart_upload(LoopContext& context, std::string bucket, 
   S3Request request{.method = "DELETE", .bucket = bucket, .key = key};
   request.query.emplace_back("uploadId", upload_id);
   co_await execute(context, request);
-}
-
-io::Task<std::string> copy_object(LoopContext& context, std::string src_bucket, std::string src_key,
-                                  std::string dst_bucket, std::string dst_key) {
-  std::string source = "/" + src_bucket + "/";
-  auth::uri_encode_append(source, src_key, /*keep_slash=*/true);
-  S3Request request{.method = "PUT", .bucket = dst_bucket, .key = dst_key};
-  request.headers.push_back({"x-amz-copy-source", source});
-  S3Response r = co_await execute(context, request);
-  // CopyObject may answer 200 and still fail: the reader throws the <Error> it finds.
-  co_return parse_copy_object_result(r.body).etag;
 }
 
 }  // namespace raws3::s3

@@ -58,8 +58,5 @@ io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string buck
 io::Task<MultipartUploadsPage> list_multipart_uploads(LoopContext& context, std::string bucket, std::string prefix,
                                                       std::string key_marker, std::string upload_id_marker);
 io::Task<void> abort_multipart_upload(LoopContext& context, std::string bucket, std::string key, std::string upload_id);
-// Returns the new object's ETag.
-io::Task<std::string> copy_object(LoopContext& context, std::string src_bucket, std::string src_key,
-                                  std::string dst_bucket, std::string dst_key);
 
 }  // namespace raws3::s3

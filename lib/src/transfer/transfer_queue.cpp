@@ -113,7 +113,9 @@ void TransferQueue::start(TransferItem item, std::uint64_t cost) {
   auto report_bytes = [running](std::uint64_t done, std::uint64_t) { running->acknowledged.reach(done); };
   try {
     if (it.source.is_object() && it.destination.is_object()) {
-      client_.copy_object(it.source.bucket, it.source.key, it.destination.bucket, it.destination.key,
+      CopyOptions copy = options_.copy;
+      copy.source_size = it.size;
+      client_.copy_object(it.source.bucket, it.source.key, it.destination.bucket, it.destination.key, std::move(copy),
                           [this, running](std::exception_ptr error, std::string etag) {
                             if (!error) running->acknowledged.reach(running->item.size);
                             ended(running->item, running->cost, error, {running->item.size, std::move(etag)});
@@ -135,6 +137,7 @@ void TransferQueue::start(TransferItem item, std::uint64_t cost) {
     } else {
       PutOptions put = options_.put;
       put.progress = report_bytes;
+      if (put.content_type.empty() && options_.guess_content_type) put.content_type = guess_content_type(it.source.path);
       client_.upload_file(it.destination.bucket, it.destination.key, it.source.path, std::move(put),
                           [this, running](std::exception_ptr error, PutResult result) {
                             ended(running->item, running->cost, error, {result.size, std::move(result.etag)});
