@@ -237,21 +237,9 @@ io::Task<PutResult> Upload::complete() {
   }
   co_await drain();
   throw_if_failed();
-  std::sort(completed_.begin(), completed_.end(),
-            [](const CompletedPart& a, const CompletedPart& b) { return a.part_number < b.part_number; });
-  const std::string body = build_complete_multipart(completed_, settings_.options.checksum == Checksum::Crc32c);
-  http::MemorySource source(http::as_bytes(body));
-  S3Request request{.method = "POST",
-                    .bucket = settings_.bucket,
-                    .key = settings_.key,
-                    .body = &source,
-                    .payload_hash = auth::hex(auth::sha256(body))};
-  request.query.emplace_back("uploadId", upload_id_);
-  request.headers.push_back({"Content-Type", "application/xml"});
-  S3Response r = co_await execute(home_, request);
-  // A 200 may still carry an <Error>: the reader throws it. An empty ETag (radosgw) is no failure.
-  result.etag = parse_complete_multipart(r.body);
   result.parts = unsigned(completed_.size());
+  result.etag = co_await complete_multipart_upload(home_, settings_.bucket, settings_.key, upload_id_, completed_,
+                                                   settings_.options.checksum == Checksum::Crc32c);
   upload_id_.clear();
   if (settings_.options.progress) settings_.options.progress(result.size, result.size);
   co_return result;
@@ -264,10 +252,8 @@ io::Task<void> Upload::abort() noexcept {
   held_.reset();
   current_.reset();
   if (upload_id_.empty()) co_return;
-  S3Request request{.method = "DELETE", .bucket = settings_.bucket, .key = settings_.key, .cleanup = true};
-  request.query.emplace_back("uploadId", upload_id_);
   try {
-    co_await execute(home_, request);
+    co_await abort_multipart_upload(home_, settings_.bucket, settings_.key, upload_id_);
   } catch (...) {
     // Nothing more to do here: the caller gets the failure that made us abort, which matters more.
   }

@@ -57,6 +57,10 @@ io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string b
 io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string bucket, ListOptions options);
 io::Task<MultipartUploadsPage> list_multipart_uploads(LoopContext& context, std::string bucket, std::string prefix,
                                                       std::string key_marker, std::string upload_id_marker);
+// Sorts parts by number; returns the object's ETag.
+io::Task<std::string> complete_multipart_upload(LoopContext& context, std::string bucket, std::string key,
+                                                std::string upload_id, std::vector<CompletedPart> parts,
+                                                bool with_crc32c);
 io::Task<void> abort_multipart_upload(LoopContext& context, std::string bucket, std::string key, std::string upload_id);
 
 }  // namespace raws3::s3

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "auth/hash.hpp"
 #include "auth/uri_encode.hpp"
 #include "io/wait_queue.hpp"
 #include "raws3/error.hpp"
@@ -59,16 +58,6 @@ struct PartWindow {
   io::WaitQueue drained;  // the last part ended
 };
 
-io::Task<void> abort_upload(LoopContext& home, const CopySettings& s, const std::string& upload_id) {
-  S3Request request{.method = "DELETE", .bucket = s.dst_bucket, .key = s.dst_key, .cleanup = true};
-  request.query.emplace_back("uploadId", upload_id);
-  try {
-    co_await execute(home, request);
-  } catch (...) {
-    // The failure that made us abort matters more to the caller than this one.
-  }
-}
-
 io::Task<std::string> copy_in_parts(LoopContext& home, const CopySettings& s, const HeadResult& source) {
   const std::uint64_t part = plan_parts(s.part_size, source.size, "Tuning::copy_part_size (RAWS3_COPY_PART_SIZE)").part_size;
   S3Request create{.method = "POST", .bucket = s.dst_bucket, .key = s.dst_key};
@@ -112,24 +101,17 @@ io::Task<std::string> copy_in_parts(LoopContext& home, const CopySettings& s, co
   std::exception_ptr error = window.failure;
   if (!error) {
     try {
-      std::sort(window.done.begin(), window.done.end(),
-                [](const CompletedPart& a, const CompletedPart& b) { return a.part_number < b.part_number; });
-      const std::string body = build_complete_multipart(window.done, /*with_crc32c=*/false);
-      http::MemorySource source_body(http::as_bytes(body));
-      S3Request complete{.method = "POST",
-                         .bucket = s.dst_bucket,
-                         .key = s.dst_key,
-                         .body = &source_body,
-                         .payload_hash = auth::hex(auth::sha256(body))};
-      complete.query.emplace_back("uploadId", upload_id);
-      complete.headers.push_back({"Content-Type", "application/xml"});
-      S3Response r = co_await execute(home, complete);
-      co_return parse_complete_multipart(r.body);
+      co_return co_await complete_multipart_upload(home, s.dst_bucket, s.dst_key, upload_id, std::move(window.done),
+                                                   /*with_crc32c=*/false);
     } catch (...) {
       error = std::current_exception();
     }
   }
-  co_await abort_upload(home, s, upload_id);
+  try {
+    co_await abort_multipart_upload(home, s.dst_bucket, s.dst_key, upload_id);
+  } catch (...) {
+    // The failure that made us abort matters more to the caller than this one.
+  }
   std::rethrow_exception(error);
 }
 
