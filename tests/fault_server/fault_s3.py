@@ -24,6 +24,8 @@ Faults are armed through a control endpoint, outside S3's namespace:
     POST   /_credentials {"ACCESSKEYID": epoch seconds, ...}: requests signed with that key after that time
                       get 400 ExpiredToken, as S3 checks them when a request arrives
     GET    /_stats    {"connections": connections accepted so far, "open": connections open now}
+    POST   /_fill     {"bucket", "prefix", "count", "size"}: count objects prefix000000... of size bytes
+                      each, made at once (a listing test needs 100,000 keys, not 100,000 PUTs)
 Faults: see FAULTS below.
 """
 import argparse
@@ -702,6 +704,14 @@ class Handler(BaseHTTPRequestHandler):
                 result = s.expiries
             elif path == "/_stats":
                 result = {"connections": s.connections, "open": s.open}
+            elif path == "/_fill" and self.command == "POST":
+                f = json.loads(body)
+                objects = self.objects(f["bucket"])
+                data = b"x" * f.get("size", 0)
+                shared = Obj(data)  # one object's state under every key: they are never written in place
+                for i in range(f["count"]):
+                    objects[f"{f['prefix']}{i:06}"] = shared
+                result = {"objects": len(objects)}
             else:
                 return self.answer(404, b"no such control endpoint\n")
         self.answer(200, json.dumps(result).encode(), [("Content-Type", "application/json")])

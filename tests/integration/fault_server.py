@@ -85,6 +85,10 @@ class FaultServer:
         """{"connections": accepted so far, "open": open now}."""
         return self.control("GET", "/_stats")
 
+    def fill(self, bucket, prefix, count, size=0):
+        """count objects prefix000000, prefix000001, ... made at once."""
+        self.control("POST", "/_fill", {"bucket": bucket, "prefix": prefix, "count": count, "size": size})
+
     def create_bucket(self, bucket):
         self.request("PUT", "/" + bucket)
 
