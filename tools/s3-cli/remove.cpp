@@ -1,5 +1,8 @@
 // rm: one object, every object under a prefix, or those a wildcard selects.
 #include <algorithm>
+#include <deque>
+#include <future>
+#include <utility>
 #include <functional>
 #include <unordered_set>
 
@@ -44,22 +47,42 @@ int remove_keys(Context& ctx, const std::string& bucket, const std::vector<std::
 
 }  // namespace
 
-// A batch at a time as the listing goes, so memory stays at one batch however many keys match.
+// A batch at a time as the listing goes, so memory stays at a few batches however many keys match. The
+// listing goes on while up to kBatchesInFlight DeleteObjects requests run (each blocking on a thread of
+// its own): a server's deletes, not its listing, are what an rm -r waits for.
 int remove_objects(Context& ctx, const Location& where, const Selection& selection, Results& results) {
+  constexpr std::size_t kBatchesInFlight = 4;
   const SourceTree source(where, selection);
   int rc = kSuccess;
+  std::deque<std::future<int>> running;
+  auto settle = [&](std::size_t at_most) {
+    while (running.size() > at_most) {
+      rc = std::max(rc, running.front().get());
+      running.pop_front();
+    }
+  };
+  auto start = [&](std::vector<std::string> keys) {
+    settle(kBatchesInFlight - 1);
+    running.push_back(std::async(std::launch::async, [&ctx, &results, bucket = where.bucket, keys = std::move(keys)] {
+      return remove_keys(ctx, bucket, keys, results);
+    }));
+  };
   std::vector<std::string> keys;
-  const std::uint64_t selected = source.for_each(
-      ctx,
-      [&](SourceItem item) {
-        keys.push_back(std::move(item.place.key));
-        if (keys.size() == kDeleteBatch) {
-          rc = std::max(rc, remove_keys(ctx, where.bucket, keys, results));
-          keys.clear();
-        }
-      },
-      {});
-  if (!keys.empty()) rc = std::max(rc, remove_keys(ctx, where.bucket, keys, results));
+  std::uint64_t selected = 0;
+  try {
+    selected = source.for_each(
+        ctx,
+        [&](SourceItem item) {
+          keys.push_back(std::move(item.place.key));
+          if (keys.size() == kDeleteBatch) start(std::exchange(keys, {}));
+        },
+        {});
+    if (!keys.empty()) start(std::move(keys));
+  } catch (...) {
+    settle(0);  // the batches running refer to this frame
+    throw;
+  }
+  settle(0);
   if (selected == 0 && source.is_wildcard()) rc = std::max(rc, report_unmatched(ctx, where));
   return rc;
 }
