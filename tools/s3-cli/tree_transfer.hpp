@@ -92,6 +92,8 @@ std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, c
                         const Selection& selection, bool move);
 
 
+// An ETag as servers write it, without its quotes (some send none).
+std::string_view unquoted(std::string_view etag);
 // "s3://bucket/key" for an object, the path for a file.
 std::string text_of(const raws3::Place& place);
 // What a walk passes over: a warning where nothing was asked for (an empty directory, a symlink not to be
