@@ -222,6 +222,14 @@ class CliBasicMixin:
         self.assertEqual([o["key"] for o in doc["objects"]], list(self.TREE_KEYS))
         self.assertEqual([o["size"] for o in doc["objects"]], [10, 10, 10])
         self.assertEqual(doc["common_prefixes"], [])
+        summary = self.ok("ls", "-r", "--summarize", f"s3://{self.bucket}").decode().splitlines()
+        self.assertEqual(summary[-3:], ["", "Total Objects: 3", "   Total Size: 30 Bytes"])
+        self.s3.put_object(Bucket=self.bucket, Key="big", Body=b"x" * 1536)
+        human = self.ok("ls", "-r", "--human-readable", "--summarize", self.url("big")).decode().splitlines()
+        self.assertRegex(human[0], r" 1\.5 KiB big$")
+        self.assertEqual(human[-1], "   Total Size: 1.5 KiB")
+        doc = json.loads(self.ok("--json", "ls", "-r", "--summarize", self.url("big")))
+        self.assertEqual((doc["total_objects"], doc["total_size"]), (1, 1536))
 
     def test_ls_one_level(self):
         self.needs_prefix_listings()

@@ -19,6 +19,8 @@ namespace s3cli {
 struct TargetArgs {
   std::string url;
   bool recursive = false;
+  bool human_readable = false;  // ls: sizes as 1.5 KiB (awscli's --human-readable)
+  bool summarize = false;       // ls: the number of objects and their total size at the end
 };
 
 struct TransferArgs {

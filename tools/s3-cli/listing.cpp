@@ -27,54 +27,73 @@ void list_buckets(Context& ctx) {
   console.out(json.text());
 }
 
-// awscli's columns: 19-character date, size right-aligned in 10, name; "PRE" right-aligned to the name
-// column.
-std::string object_line(const raws3::ObjectInfo& object, std::string_view name) {
+// awscli's columns: 19-character date, size right-aligned in 10 (or as "1.5 KiB"), name; "PRE" right-aligned
+// to the name column.
+std::string object_line(const raws3::ObjectInfo& object, std::string_view name, bool human = false) {
   std::array<char, 64> head{};
-  std::snprintf(head.data(), head.size(), "%-19s %10llu ", listing_time(object.last_modified).c_str(),
-                static_cast<unsigned long long>(object.size));
+  const std::string size = human ? human_bytes(object.size) : std::to_string(object.size);
+  std::snprintf(head.data(), head.size(), "%-19s %10s ", listing_time(object.last_modified).c_str(), size.c_str());
   return head.data() + std::string(name);
 }
 
-void list_objects(Context& ctx, const Location& where, bool recursive) {
+// A page at a time, whatever the number of keys: with --json the document is written as it goes (objects
+// first, then the common prefixes, which are all it keeps).
+void list_objects(Context& ctx, const Location& where, const TargetArgs& args) {
   raws3::ListOptions options;
   options.prefix = where.key;
-  if (!recursive) options.delimiter = "/";
+  if (!args.recursive) options.delimiter = "/";
   // Without --recursive, names are shown relative to the "directory" the prefix is in, as awscli does.
-  const std::size_t shown_from = recursive ? 0 : where.key.rfind('/') + 1;  // npos + 1 == 0
+  const std::size_t shown_from = args.recursive ? 0 : where.key.rfind('/') + 1;  // npos + 1 == 0
   const bool json = ctx.options().json;
   auto& console = Console::instance();
 
   std::vector<std::string> prefixes;
-  std::vector<raws3::ObjectInfo> objects;
+  std::uint64_t count = 0;
+  std::uint64_t total = 0;
+  if (json) {
+    std::string head = "{\"bucket\":";
+    append_json_string(head, where.bucket);
+    head += ",\"prefix\":";
+    append_json_string(head, where.key);
+    head += ",\"delimiter\":";
+    append_json_string(head, options.delimiter);
+    console.out(head + ",\"objects\":[");
+  }
   for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
-    if (json) {
-      prefixes.insert(prefixes.end(), page.common_prefixes.begin(), page.common_prefixes.end());
-      objects.insert(objects.end(), page.objects.begin(), page.objects.end());
-      return;
-    }
     for (const auto& p : page.common_prefixes) {
-      console.out(std::string(27, ' ') + "PRE " + p.substr(std::min(shown_from, p.size())));
+      if (json)
+        prefixes.push_back(p);
+      else
+        console.out(std::string(27, ' ') + "PRE " + p.substr(std::min(shown_from, p.size())));
     }
     for (const auto& o : page.objects) {
-      console.out(object_line(o, std::string_view(o.key).substr(std::min(shown_from, o.key.size()))));
+      if (json) {
+        Json object;
+        object.begin_object().key("key").string(o.key).key("size").number(o.size);
+        object.key("last_modified").string(o.last_modified).key("etag").string(o.etag);
+        if (!o.storage_class.empty()) object.key("storage_class").string(o.storage_class);
+        console.out((count == 0 ? "" : ",") + object.end_object().text());
+      } else {
+        console.out(object_line(o, std::string_view(o.key).substr(std::min(shown_from, o.key.size())), args.human_readable));
+      }
+      ++count;
+      total += o.size;
     }
   });
-  if (!json) return;
-
-  Json doc;
-  doc.begin_object().key("bucket").string(where.bucket).key("prefix").string(where.key);
-  doc.key("delimiter").string(options.delimiter).key("common_prefixes").begin_array();
-  for (const auto& p : prefixes) doc.string(p);
-  doc.end_array().key("objects").begin_array();
-  for (const auto& o : objects) {
-    doc.begin_object().key("key").string(o.key).key("size").number(o.size);
-    doc.key("last_modified").string(o.last_modified).key("etag").string(o.etag);
-    if (!o.storage_class.empty()) doc.key("storage_class").string(o.storage_class);
-    doc.end_object();
+  if (!json) {
+    if (!args.summarize) return;
+    console.out("");
+    console.out("Total Objects: " + std::to_string(count));
+    console.out("   Total Size: " + (args.human_readable ? human_bytes(total) : std::to_string(total) + " Bytes"));
+    return;
   }
-  doc.end_array().end_object();
-  console.out(doc.text());
+  Json rest;
+  rest.begin_array();
+  for (const auto& p : prefixes) rest.string(p);
+  rest.end_array();
+  std::string tail = "],\"common_prefixes\":" + rest.text();
+  if (args.summarize) tail += ",\"total_objects\":" + std::to_string(count) + ",\"total_size\":" + std::to_string(total);
+  console.out(tail + "}");
 }
 
 // What a wildcard selects, a line (or JSON object) per key, in listing order.
@@ -152,7 +171,7 @@ int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection) {
     const int listed = ctx.attempt(where.text, [&] { rc = list_matches(ctx, where, selection); });
     return std::max(rc, listed);
   }
-  return ctx.attempt(where.text, [&] { list_objects(ctx, where, args.recursive); });
+  return ctx.attempt(where.text, [&] { list_objects(ctx, where, args); });
 }
 
 int run_stat(Context& ctx, const TargetArgs& args) {

@@ -143,6 +143,8 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
                  [&](Context& c) { return s3cli::run_ls(c, target, selection); });
   ls->add_option("URL", target.url, "s3://bucket[/prefix], or a wildcard: s3://bucket/logs/*.gz");
   recursive(ls, target.recursive, "List every key under the prefix, not one level");
+  ls->add_flag("--human-readable", target.human_readable, "Sizes as 1.5 KiB, 3.2 GiB");
+  ls->add_flag("--summarize", target.summarize, "End with the number of objects and their total size");
   s3cli::add_selection_options(ls, selection, true, false);
 
   add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
