@@ -1,7 +1,11 @@
 """100,000 keys on the fault server, listed, dry-run synced and removed by s3-cli with its peak RSS under
-64 MiB each time: listings and deletes stream a page at a time, whatever the number of keys.
+64 MiB each time: listings and deletes stream a page at a time, whatever the number of keys. The bound is
+not asserted in a sanitizer build: AddressSanitizer keeps up to 256 MiB of freed memory in quarantine by
+design, whatever the program holds.
 """
+import os
 import resource
+import sys
 
 import fault_server
 import harness
@@ -15,9 +19,12 @@ class ManyKeys(fault_server.FaultServerTestCase):
         return harness.run_cli("--no-progress", *args, env=self.server.env, global_args=True, timeout=600)
 
     def assert_peak_rss_bounded(self, what):
+        if os.environ.get("RAWS3_SANITIZED") == "1":
+            return
         # The largest of the waited-for children: only s3-cli runs are waited for here (the fault server
         # is a child too, but runs until the class ends).
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"{what}: peak RSS {peak} KiB", file=sys.stderr)
         self.assertLess(peak, RSS_LIMIT_KIB, f"{what}: peak RSS {peak} KiB")
 
     def test_list_sync_and_remove_100000_keys(self):
