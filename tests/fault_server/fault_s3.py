@@ -9,7 +9,8 @@ DeleteObjects, ListObjectsV2, and multipart (Create, UploadPart, Complete, Abort
 Request bodies may be aws-chunked. x-amz-checksum-{crc32c,crc32,sha256} on uploads are checked; a GET
 of a whole object with x-amz-checksum-mode: ENABLED answers the object's checksum (CRC32C unless it was
 uploaded with another one; composite "-N" after a multipart upload with part checksums); so does a
-ranged GET whose range covers the whole object.
+ranged GET whose range covers the whole object. GET and HEAD with ?partNumber=N answer that part (206,
+x-amz-mp-parts-count, and the part's own checksum in checksum mode), as S3 does.
 
 Faults are armed through a control endpoint, outside S3's namespace:
     POST   /_fault    {"op": "GetObject", "fault": "reset_mid_body", "count": 2, "key": "k"}
@@ -67,6 +68,7 @@ FAULTS = {
     "clock_skew": "the server's clock runs `seconds` (default 3600) ahead: requests signed more than 15 minutes "
                   "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
+    "no_checksum": "no x-amz-checksum-* header in the answer, as for an object stored without a checksum",
     "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
     "delay": "the answer after `seconds` (default 1), the request's body read first",
     "huge_object": "GetObject/HeadObject of the key answer for an object of `size` bytes (default 1 PiB) that is "
@@ -114,12 +116,13 @@ CHECKSUMS = {
 # --- state -----------------------------------------------------------------------------------------
 
 class Obj:
-    def __init__(self, data, content_type="binary/octet-stream", meta=None, etag=None, checksum=None):
+    def __init__(self, data, content_type="binary/octet-stream", meta=None, etag=None, checksum=None, parts=None):
         self.data = data
         self.content_type = content_type
         self.meta = meta or {}
         self.etag = etag or '"' + hashlib.md5(data).hexdigest() + '"'
         self.checksum = checksum  # (algorithm, value) as stored; None: CRC32C, computed when asked
+        self.parts = parts  # a multipart upload's [(size, (algorithm, value) or None)]; None: one PutObject
         self.modified = time.time()
 
     def checksum_header(self):
@@ -518,7 +521,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # Objects.
 
-    def get_object(self, bucket, key, *_):
+    def get_object(self, bucket, key, q, *_):
         with self.state.lock:
             o = self.objects(bucket).get(key)
         if o is None:
@@ -531,13 +534,30 @@ class Handler(BaseHTTPRequestHandler):
         headers += [("x-amz-meta-" + k, v) for k, v in o.meta.items()]
         data, status = o.data, 200
         rng = self.headers.get("Range")
+        part = q.get("partNumber")
+        if part is not None:
+            # S3's part GET and HEAD: that part's bytes as a 206, the number of parts beside them, and with
+            # checksum mode the part's own checksum. One PutObject is a single part 1.
+            parts = o.parts or [(len(o.data), o.checksum_header())]
+            n = int(part)
+            if not 1 <= n <= len(parts):
+                raise S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+            first = sum(size for size, _ in parts[:n - 1])
+            last = first + parts[n - 1][0] - 1
+            headers += [("Content-Range", f"bytes {first}-{last}/{len(data)}"), ("x-amz-mp-parts-count", str(len(parts)))]
+            if self.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and parts[n - 1][1]:
+                headers.append(("x-amz-checksum-" + parts[n - 1][1][0], parts[n - 1][1][1]))
+            data, status = data[first:last + 1], 206
+            headers.append(("Content-Length", str(len(data))))
+            return self.answer(status, data, headers)
         if rng:
             first, last = self.parse_range(rng, len(data))
             headers.append(("Content-Range", f"bytes {first}-{last}/{len(data)}"))
             data, status = data[first:last + 1], 206
         # A range that covers the whole object gets the checksum too: the client's check is exercised
         # through the ranged GETs it makes of whole objects.
-        if self.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and len(data) == len(o.data):
+        if self.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED" and len(data) == len(o.data) and \
+                not (self.fault and self.fault["fault"] == "no_checksum"):
             algorithm, value = o.checksum_header()
             headers.append(("x-amz-checksum-" + algorithm, value))
         headers.append(("Content-Length", str(len(data))))
@@ -655,7 +675,7 @@ class Handler(BaseHTTPRequestHandler):
             combined = b"".join(base64.b64decode(c[1]) for _, _, c in parts)
             checksum = (algorithm, CHECKSUMS[algorithm](combined) + f"-{len(parts)}")
         o = Obj(b"".join(d for d, _, _ in parts), u["content_type"], u["meta"],
-                etag=f'"{digest}-{len(parts)}"', checksum=checksum)
+                etag=f'"{digest}-{len(parts)}"', checksum=checksum, parts=[(len(d), c) for d, _, c in parts])
         with self.state.lock:
             self.objects(bucket)[key] = o
             self.state.uploads.pop(q["uploadId"], None)

@@ -4,6 +4,8 @@ that selects nothing fails with a line saying so; rm reports only the keys S3 de
 
 Copies are checked by SHA-256 of every file and object.
 """
+import json
+
 import harness
 
 # The relative names of the source tree, each a few bytes of its own.
@@ -48,6 +50,21 @@ class WildcardMixin:
         out = self.ok("ls", self.url("src/**.bin")).stdout.decode().splitlines()
         self.assertEqual([line.split()[-1] for line in out], ["src/b.bin", "src/d/f.bin"])
         self.assertEqual([line.split()[2] for line in out], ["101", "104"])  # sizes, awscli's columns
+
+    def test_du_counts_what_a_prefix_or_wildcard_selects(self):
+        sizes = {rel: 100 + i for i, rel in enumerate(NAMES)}
+        self.assertEqual(self.ok("du", self.url("src/")).stdout.decode().strip(),
+                         f"{sum(sizes.values())} bytes in {len(NAMES)} objects: {self.url('src/')}")
+        bins = [rel for rel in NAMES if rel.endswith(".bin")]
+        doc = json.loads(self.ok("--json", "du", self.url("src/**.bin")).stdout)
+        self.assertEqual(doc, {"url": self.url("src/**.bin"), "objects": len(bins),
+                               "size": sum(sizes[rel] for rel in bins)})
+        self.assertEqual(self.ok("du", "--human-readable", self.url("src/d/")).stdout.decode().strip(),
+                         f"{sizes['d/e.txt'] + sizes['d/f.bin'] + sizes['d/g/h.txt']} B in 3 objects: {self.url('src/d/')}")
+        self.assertEqual(self.ok("du", self.url("nothing-here/")).stdout.decode().strip(),
+                         f"0 bytes in 0 objects: {self.url('nothing-here/')}")
+        unmatched = self.cli("du", self.url("src/*.none"))
+        self.assertEqual(unmatched.rc, 1, unmatched.describe())
 
     def test_include_exclude_in_order(self):
         # awscli: the last matching rule decides; '*' crosses '/' in filters.

@@ -6,8 +6,8 @@
 //                                             a line on stdin) the Client destroyed: each `done` must run
 //                                             exactly once, with raws3::Cancelled, before the destructor
 //                                             returns. Upload i goes to KEY-upload-i.
-//   lifetime_driver blocking BUCKET KEY       a blocking call from inside a callback must throw raws3::Error
-//                                             at once (the server answers normally here)
+//   lifetime_driver blocking BUCKET KEY       every blocking form, called from inside a callback, must throw
+//                                             raws3::Error at once (the server answers normally here)
 //   lifetime_driver destroy-in-callback BUCKET KEY
 //                                             the last owner of the Client lets go inside a callback while
 //                                             another call waits: that call ends Cancelled and every thread
@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -126,28 +127,49 @@ int inflight(const std::string& bucket, const std::string& key, unsigned n) {
   return held ? 0 : 1;
 }
 
+// Every blocking form, each made inside a callback: each must throw raws3::Error at once.
 int blocking(const std::string& bucket, const std::string& key) {
   raws3::Client client(raws3::test::driver_config());
-  std::promise<std::string> seen;
+  const std::byte body[1]{};
+  const std::vector<std::pair<std::string, std::function<void()>>> calls = {
+      {"head_object", [&] { client.head_object(bucket, key); }},
+      {"get_object", [&] { client.get_object(bucket, key); }},
+      {"put_object", [&] { client.put_object(bucket, key + "-put", body); }},
+      {"upload", [&] { client.upload(bucket, key + "-upload", body); }},
+      {"list_objects_v2", [&] { client.list_objects_v2(bucket); }},
+      {"delete_objects", [&] { client.delete_objects(bucket, {key + "-none"}); }},
+  };
+  std::atomic<std::size_t> at{0};
+  std::promise<std::vector<std::string>> seen;
   client.head_object(bucket, key, [&](std::exception_ptr, raws3::HeadResult) {
-    try {
-      client.head_object(bucket, key);
-      seen.set_value("returned");
-    } catch (const raws3::Error& e) {
-      seen.set_value(std::string("raws3::Error: ") + e.what());
-    } catch (...) {
-      seen.set_value("another exception");
+    std::vector<std::string> outcomes;
+    for (; at < calls.size(); ++at) {
+      try {
+        calls[at].second();
+        outcomes.push_back("returned");
+      } catch (const raws3::Error& e) {
+        outcomes.push_back(std::string("raws3::Error: ") + e.what());
+      } catch (...) {
+        outcomes.push_back("another exception");
+      }
     }
+    seen.set_value(std::move(outcomes));
   });
-  std::future<std::string> result = seen.get_future();
+  std::future<std::vector<std::string>> result = seen.get_future();
   if (result.wait_for(10s) != std::future_status::ready) {
-    std::cout << "{\"outcome\": \"deadlocked\"}\n";
+    std::cout << "{\"deadlocked\": " << json_string(calls[at].first) << "}\n";
     std::cout.flush();
     std::_Exit(1);  // the loop thread is stuck in the blocking call: the Client cannot close
   }
-  const std::string outcome = result.get();
-  std::cout << "{\"outcome\": " << json_string(outcome) << "}\n";
-  return outcome.starts_with("raws3::Error: ") ? 0 : 1;
+  const std::vector<std::string> outcomes = result.get();
+  bool held = true;
+  std::cout << "{\"outcomes\": {";
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    std::cout << (i ? ", " : "") << json_string(calls[i].first) << ": " << json_string(outcomes[i]);
+    held = held && outcomes[i].starts_with("raws3::Error: ");
+  }
+  std::cout << "}}\n";
+  return held ? 0 : 1;
 }
 
 int destroy_in_callback(const std::string& bucket, const std::string& key) {

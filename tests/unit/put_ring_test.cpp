@@ -207,3 +207,20 @@ TEST_CASE("RAWS3_PUT_PART_SIZE outside S3's part sizes is a ConfigError naming i
                                               Contains("5MiB to 5GiB"));
   }
 }
+
+TEST_CASE("Config{} reads no environment and cannot throw; from_environment() reads it and names what is wrong") {
+  using Catch::Matchers::Contains;
+  struct Restore {
+    ~Restore() {
+      ::unsetenv("RAWS3_PUT_PART_SIZE");
+      ::unsetenv("RAWS3_THREADS");
+    }
+  } restore;
+  ::setenv("RAWS3_PUT_PART_SIZE", "1MiB", 1);
+  ::setenv("RAWS3_THREADS", "many", 1);
+  Config config;
+  CHECK(config.tuning.put_part_size == 8ull << 20);
+  CHECK_THROWS_AS(Config::from_environment(), ConfigError);
+  ::unsetenv("RAWS3_THREADS");
+  CHECK_THROWS_WITH(Config::from_environment(), Contains("RAWS3_PUT_PART_SIZE: 1MiB"));
+}

@@ -19,7 +19,7 @@ namespace s3cli {
 struct TargetArgs {
   std::string url;
   bool recursive = false;
-  bool human_readable = false;  // ls: sizes as 1.5 KiB (awscli's --human-readable)
+  bool human_readable = false;  // ls, du: sizes as 1.5 KiB (awscli's --human-readable)
   bool summarize = false;       // ls: the number of objects and their total size at the end
 };
 
@@ -45,6 +45,7 @@ struct SyncArgs {
   bool dryrun = false;
   bool size_only = false;
   bool exact_timestamps = false;
+  bool checksum = false;  // same-size pairs compared by the stored CRC32C (raws3/object_checksum.hpp)
 };
 
 struct BucketArgs {
@@ -90,6 +91,8 @@ struct BenchArgs {
 // Commands that read a tree or a wildcard take the --include / --exclude / --raw selection.
 int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection);  // empty url: the buckets
 int run_stat(Context& ctx, const TargetArgs& args);
+// The number and total size of the objects under a prefix or selected by a wildcard.
+int run_du(Context& ctx, const TargetArgs& args, const Selection& selection);
 int run_mb(Context& ctx, const TargetArgs& args);
 int run_rb(Context& ctx, const BucketArgs& args);
 int run_rm(Context& ctx, const TargetArgs& args, const Selection& selection);

@@ -1,4 +1,4 @@
-// ls and stat: commands that only read.
+// ls, du and stat: commands that only read.
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -140,6 +140,18 @@ void print_head(Context& ctx, const Location& where, const raws3::HeadResult& he
   console.out(json.text());
 }
 
+// s5cmd's du line: "<size> bytes in <n> objects: <url>", the size as "1.5 MiB" with --human-readable.
+void print_usage(Context& ctx, const Location& where, std::uint64_t count, std::uint64_t total, bool human) {
+  if (ctx.options().json) {
+    Json json;
+    json.begin_object().key("url").string(where.text).key("objects").number(count).key("size").number(total);
+    Console::instance().out(json.end_object().text());
+    return;
+  }
+  Console::instance().out((human ? human_bytes(total) : std::to_string(total) + " bytes") + " in " +
+                          std::to_string(count) + (count == 1 ? " object: " : " objects: ") + where.text);
+}
+
 }  // namespace
 
 PageCursor::PageCursor(Context& ctx, std::string bucket, raws3::ListOptions options)
@@ -177,6 +189,39 @@ int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection) {
 int run_stat(Context& ctx, const TargetArgs& args) {
   const Location where = locate_s3_object(args.url);
   return ctx.attempt(where.text, [&] { print_head(ctx, where, ctx.client().head_object(where.bucket, where.key)); });
+}
+
+
+int run_du(Context& ctx, const TargetArgs& args, const Selection& selection) {
+  const Location where = locate_s3(args.url);
+  std::uint64_t count = 0;
+  std::uint64_t total = 0;
+  if (!selection.raw && has_wildcard(where.key)) {
+    int rc = kSuccess;
+    const int listed = ctx.attempt(where.text, [&] {
+      const SourceTree source(where, selection);
+      source.for_each(
+          ctx,
+          [&](const SourceItem& item) {
+            ++count;
+            total += item.size;
+          },
+          {});
+      rc = count == 0 ? report_unmatched(ctx, where) : kSuccess;
+      if (count != 0) print_usage(ctx, where, count, total, args.human_readable);
+    });
+    return std::max(rc, listed);
+  }
+  // Every key under the prefix, as ls --recursive --summarize counts them; an empty prefix is 0 objects.
+  return ctx.attempt(where.text, [&] {
+    raws3::ListOptions options;
+    options.prefix = where.key;
+    for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+      count += page.objects.size();
+      for (const raws3::ObjectInfo& o : page.objects) total += o.size;
+    });
+    print_usage(ctx, where, count, total, args.human_readable);
+  });
 }
 
 }  // namespace s3cli

@@ -147,6 +147,12 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   ls->add_flag("--summarize", target.summarize, "End with the number of objects and their total size");
   s3cli::add_selection_options(ls, selection, true, false);
 
+  auto* du = add("du", "Count the objects under s3://bucket[/prefix], or those a wildcard selects, and their size",
+                 [&](Context& c) { return s3cli::run_du(c, target, selection); });
+  du->add_option("URL", target.url, "s3://bucket[/prefix], or a wildcard: s3://bucket/logs/*.gz")->required();
+  du->add_flag("-H,--human-readable", target.human_readable, "The size as 1.5 KiB, 3.2 GiB");
+  s3cli::add_selection_options(du, selection, true, false);
+
   add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
       ->add_option("URL", target.url, "s3://bucket")
       ->required();
@@ -195,9 +201,14 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   sy->add_option("DEST", sync.transfer.destination, "s3://bucket[/prefix], file:///path or a directory")->required();
   sy->add_flag("--delete", sync.delete_extra, "Remove what only DEST has, once every copy succeeded");
   sy->add_flag("--dryrun", sync.dryrun, "Print what would be done; change nothing");
-  sy->add_flag("--size-only", sync.size_only, "Compare sizes only, not times");
-  sy->add_flag("--exact-timestamps", sync.exact_timestamps,
-               "Downloads: copy a same-size object whose time differs from the file's at all");
+  auto* size_only = sy->add_flag("--size-only", sync.size_only, "Compare sizes only, not times");
+  auto* exact = sy->add_flag("--exact-timestamps", sync.exact_timestamps,
+                             "Downloads: copy a same-size object whose time differs from the file's at all");
+  sy->add_flag("--checksum", sync.checksum,
+               "Compare same-size files and objects by the CRC32C the server stored, not by time "
+               "(an object without one is copied)")
+      ->excludes(size_only)
+      ->excludes(exact);
   object_options(sy, sync.transfer);
   s3cli::add_selection_options(sy, selection, false, true);
 

@@ -1,5 +1,5 @@
-// sync SRC DST: copy what the destination lacks, or holds at another size or older, then (--delete)
-// remove what only the destination has.
+// sync SRC DST: copy what the destination lacks, or holds at another size or older (or, with --checksum,
+// with another CRC32C), then (--delete) remove what only the destination has.
 //
 // Both sides are read as streams in the same order — the byte order of the names below the roots, which
 // is an S3 listing's and DirectoryWalk's — and paired in step, as a merge: memory holds one listing page
@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +23,7 @@
 #include "location.hpp"
 #include "output.hpp"
 #include "raws3/directory_walk.hpp"
+#include "raws3/object_checksum.hpp"
 #include "tree_transfer.hpp"
 
 namespace s3cli {
@@ -123,6 +127,67 @@ bool needs_copy(const SyncArgs& args, const Entry& source, const Entry& destinat
   return source.mtime_s > destination.mtime_s;
 }
 
+// --checksum: pairs of the same size wait here while their objects' HEADs (asking for the stored CRC32C)
+// are in flight, up to the transfer window; the oldest is then settled on this thread, reading the local
+// file where there is one. What differs, or cannot be compared, goes to copy.
+class ChecksumChecks {
+ public:
+  ChecksumChecks(Context& ctx, TreeTransfer& tree, const Side& from, const Side& to,
+                 std::function<void(const Entry&)> copy)
+      : ctx_(ctx), tree_(tree), from_(from), to_(to), copy_(std::move(copy)),
+        window_(std::max(1u, ctx.client().tuning().transfers)) {}
+
+  void add(Entry entry) {
+    if (pending_.size() >= window_) settle();
+    Pending p{std::move(entry), {}, {}};
+    p.source = head(from_.place(p.entry.relative));
+    p.destination = head(to_.place(p.entry.relative));
+    pending_.push_back(std::move(p));
+  }
+  void finish() {
+    while (!pending_.empty()) settle();
+  }
+
+ private:
+  struct Pending {
+    Entry entry;
+    std::future<raws3::HeadResult> source, destination;  // invalid for a file
+  };
+
+  std::future<raws3::HeadResult> head(const raws3::Place& place) {
+    if (!place.is_object()) return {};
+    return ctx_.client().head_object_async(place.bucket, place.key, raws3::HeadOptions{.checksum = true});
+  }
+
+  void settle() {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    const raws3::Place source = from_.place(p.entry.relative);
+    const raws3::Place destination = to_.place(p.entry.relative);
+    bool differs = false;  // a pair that could not be compared was reported, and is left as it is
+    tree_.note(ctx_.attempt(text_of(source), [&] {
+      raws3::ChecksumMatch match;
+      if (source.is_object() && destination.is_object())
+        match = raws3::compare_objects(p.source.get(), p.destination.get());
+      else if (source.is_object())
+        match = raws3::compare_file_with_object(ctx_.client(), destination.path, source.bucket, source.key, p.source.get());
+      else
+        match = raws3::compare_file_with_object(ctx_.client(), source.path, destination.bucket, destination.key,
+                                                p.destination.get());
+      differs = match != raws3::ChecksumMatch::Same;
+    }));
+    if (differs) copy_(p.entry);
+  }
+
+  Context& ctx_;
+  TreeTransfer& tree_;
+  const Side& from_;
+  const Side& to_;
+  std::function<void(const Entry&)> copy_;
+  const std::size_t window_;
+  std::deque<Pending> pending_;
+};
+
 // --delete's half, once every copy succeeded.
 void remove_extra(Context& ctx, TreeTransfer& tree, const Side& destination, const std::vector<std::string>& extra,
                   bool dryrun) {
@@ -186,6 +251,8 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
       while (entry && !selection.filters.selects(entry->relative)) entry = side.next();
       return entry;
     };
+    std::optional<ChecksumChecks> checks;
+    if (args.checksum) checks.emplace(ctx, tree, *from, *to, transfer);
     std::optional<Entry> s = next(*from);
     std::optional<Entry> d = next(*to);
     while (s || d) {
@@ -196,11 +263,15 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
         transfer(*s);
         s = next(*from);
       } else {
-        if (needs_copy(args, *s, *d, download)) transfer(*s);
+        if (checks && s->size == d->size)
+          checks->add(std::move(*s));
+        else if (needs_copy(args, *s, *d, download))
+          transfer(*s);
         s = next(*from);
         d = next(*to);
       }
     }
+    if (checks) checks->finish();
     tree.wait();
     // Deletes only after every copy succeeded: a failed copy must not cost the destination its old files.
     if (!extra.empty() && !tree.failed()) remove_extra(ctx, tree, *to, extra, args.dryrun);

@@ -91,6 +91,20 @@ struct HeadResult {
   std::string last_modified;
   std::string content_type{};
   std::map<std::string, std::string> metadata;
+  // With HeadOptions::checksum: x-amz-checksum-crc32c as the server sent it (raws3/object_checksum.hpp
+  // reads it); empty when it holds none.
+  std::string checksum_crc32c{};
+  // With HeadOptions::part_number: x-amz-mp-parts-count, the parts the object was uploaded in (0: one
+  // PutObject, or a server that does not say).
+  unsigned parts_count = 0;
+  // With part_number: that part's length (and its offset, where the server sent a Content-Range).
+  ByteRange part{};
+};
+
+// What a HEAD asks for besides the object's headers.
+struct HeadOptions {
+  bool checksum = false;     // x-amz-checksum-mode: ENABLED (on SSE-KMS objects S3 then wants kms:Decrypt)
+  unsigned part_number = 0;  // ?partNumber=N: size (and checksum) of that part of a multipart upload
 };
 
 // How a callback-form call ends: on one of the client's loop threads, with the error that ended it (null
@@ -135,7 +149,7 @@ class RAWS3_API Client {
   void create_bucket(const std::string& bucket);
   void delete_bucket(const std::string& bucket);
 
-  HeadResult head_object(const std::string& bucket, const std::string& key);
+  HeadResult head_object(const std::string& bucket, const std::string& key, const HeadOptions& options = {});
   // The whole object as concurrent ranged GETs over every loop (Config::tuning), or one range of it in one
   // request.
   std::string get_object(const std::string& bucket, const std::string& key,
@@ -209,7 +223,7 @@ class RAWS3_API Client {
   void cancel() noexcept;
 
   // Asynchronous forms: the future holds the result or the exception.
-  std::future<HeadResult> head_object_async(std::string bucket, std::string key);
+  std::future<HeadResult> head_object_async(std::string bucket, std::string key, HeadOptions options = {});
   // One request, on one loop.
   std::future<std::string> get_object_async(std::string bucket, std::string key,
                                             std::optional<ByteRange> range = {});
@@ -224,6 +238,7 @@ class RAWS3_API Client {
   // throw, and may run during the client's destruction: what it touches must outlive the client. A `done`
   // that starts a new call for every raws3::Cancelled keeps a closing client waiting.
   void head_object(std::string bucket, std::string key, Completion<HeadResult> done);
+  void head_object(std::string bucket, std::string key, HeadOptions options, Completion<HeadResult> done);
   // The whole object in one GET, its body dropped as it arrives. options.first_byte is called;
   // options.progress is not.
   void get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done);

@@ -50,17 +50,22 @@ void Client::delete_bucket(const std::string& bucket) {
   impl_->run<void>("delete_bucket", [=](s3::LoopContext& c) { return s3::delete_bucket(c, bucket); });
 }
 
-HeadResult Client::head_object(const std::string& bucket, const std::string& key) {
+HeadResult Client::head_object(const std::string& bucket, const std::string& key, const HeadOptions& options) {
   impl_->require_blocking_allowed("head_object");
-  return head_object_async(bucket, key).get();
+  return head_object_async(bucket, key, options).get();
 }
 
-std::future<HeadResult> Client::head_object_async(std::string bucket, std::string key) {
-  return impl_->submit<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key); });
+std::future<HeadResult> Client::head_object_async(std::string bucket, std::string key, HeadOptions options) {
+  return impl_->submit<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key, options); });
 }
 
 void Client::head_object(std::string bucket, std::string key, Completion<HeadResult> done) {
-  impl_->start<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key); }, std::move(done));
+  head_object(std::move(bucket), std::move(key), HeadOptions{}, std::move(done));
+}
+
+void Client::head_object(std::string bucket, std::string key, HeadOptions options, Completion<HeadResult> done) {
+  impl_->start<HeadResult>([=](s3::LoopContext& c) { return s3::head_object(c, bucket, key, options); },
+                           std::move(done));
 }
 
 void Client::delete_object(const std::string& bucket, const std::string& key) {

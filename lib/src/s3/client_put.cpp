@@ -181,6 +181,7 @@ class S3Writer final : public ObjectWriter::Backend, Client::Impl::Writer {
 
 std::string Client::put_object(const std::string& bucket, const std::string& key, std::span<const std::byte> body,
                                const PutOptions& options) {
+  impl_->require_blocking_allowed("put_object");
   return put_object_async(bucket, key, body, options).get();
 }
 

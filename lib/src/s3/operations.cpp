@@ -30,19 +30,29 @@ std::uint64_t parse_length(const std::string& text, const char* what) {
 
 HeadResult head_result_from(const http::ResponseHead& head) {
   HeadResult r;
+  std::uint64_t length = 0;
+  if (head.content_length)
+    length = *head.content_length;
+  else if (const std::string* text = head.find("content-length"))
+    length = parse_length(*text, "Content-Length");  // a HEAD answer: the parser skipped the body
+  r.size = length;
+  r.part.length = length;
   if (const std::string* range = head.find("content-range")) {
     // "bytes 0-9/1234": the object's size is after the slash.
     auto slash = range->rfind('/');
     if (slash != std::string::npos && range->compare(slash + 1, std::string::npos, "*") != 0)
       r.size = parse_length(range->substr(slash + 1), "Content-Range");
-  } else if (head.content_length) {
-    r.size = *head.content_length;
-  } else if (const std::string* length = head.find("content-length")) {
-    r.size = parse_length(*length, "Content-Length");  // a HEAD answer: the parser skipped the body
+    if (const std::optional<ContentRange> got = parse_content_range(*range)) r.part = {got->first, got->end - got->first};
   }
   if (const std::string* v = head.find("etag")) r.etag = *v;
   if (const std::string* v = head.find("last-modified")) r.last_modified = *v;
   if (const std::string* v = head.find("content-type")) r.content_type = *v;
+  if (const std::string* v = head.find("x-amz-checksum-crc32c")) r.checksum_crc32c = *v;
+  if (const std::string* v = head.find("x-amz-mp-parts-count")) {
+    const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), r.parts_count);
+    if (ec != std::errc() || end != v->data() + v->size())
+      throw NetworkError("malformed x-amz-mp-parts-count header: '" + *v + "'");
+  }
   for (const http::Header& h : head.headers)
     if (h.name.starts_with(kMetaPrefix)) r.metadata.emplace(h.name.substr(kMetaPrefix.size()), h.value);
   return r;
@@ -73,8 +83,10 @@ io::Task<void> delete_bucket(LoopContext& context, std::string bucket) {
   co_await execute(context, request);
 }
 
-io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key) {
-  const S3Request request{.method = "HEAD", .bucket = bucket, .key = key};
+io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key, HeadOptions options) {
+  S3Request request{.method = "HEAD", .bucket = bucket, .key = key};
+  if (options.part_number) request.query.emplace_back("partNumber", std::to_string(options.part_number));
+  if (options.checksum) request.headers.push_back({kChecksumModeHeader, "ENABLED"});
   S3Response r = co_await execute(context, request);
   co_return head_result_from(r.head);
 }

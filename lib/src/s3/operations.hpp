@@ -22,7 +22,7 @@ io::Task<std::vector<BucketInfo>> list_buckets(LoopContext& context);
 io::Task<void> create_bucket(LoopContext& context, std::string bucket);
 io::Task<void> delete_bucket(LoopContext& context, std::string bucket);
 
-io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key);
+io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key, HeadOptions options = {});
 // The body goes to sink; returns what the response's headers say of the object. A non-empty if_match
 // makes the server refuse (412 PreconditionFailed) when the object's ETag is no longer that one. retry:
 // the attempts this request is one of (see S3Request::retry).
