@@ -43,6 +43,16 @@ TEST_CASE("x-amz-checksum-crc32c values: whole-object and composite forms, anyth
   }
 }
 
+TEST_CASE("CRC32C of a concatenation from its pieces' values and the second's length") {
+  CHECK(io::crc32c_combine(crc_of("1234"), crc_of("56789"), 5) == 0xE3069283);
+  CHECK(io::crc32c_combine(crc_of(""), crc_of("123456789"), 9) == 0xE3069283);
+  CHECK(io::crc32c_combine(crc_of("123456789"), crc_of(""), 0) == 0xE3069283);
+  // Pieces longer than a byte's worth of squarings, and of odd lengths.
+  std::string a(70000, 'a'), b(123457, 'b');
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<char>(i * 7);
+  CHECK(io::crc32c_combine(crc_of(a), crc_of(b), b.size()) == crc_of(a + b));
+}
+
 TEST_CASE("a file's CRC32C whole, and as the composite of its parts' CRC32Cs") {
   const TempFile file("123456789");
   CHECK(file_crc32c(file.path, {}) == StoredCrc32c{0xE3069283, 0});

@@ -168,7 +168,8 @@ class ChecksumChecks {
     tree_.note(ctx_.attempt(text_of(source), [&] {
       raws3::ChecksumMatch match;
       if (source.is_object() && destination.is_object())
-        match = raws3::compare_objects(p.source.get(), p.destination.get());
+        match = raws3::compare_objects(ctx_.client(), {source.bucket, source.key, p.source.get()},
+                                       {destination.bucket, destination.key, p.destination.get()});
       else if (source.is_object())
         match = raws3::compare_file_with_object(ctx_.client(), destination.path, source.bucket, source.key, p.source.get());
       else

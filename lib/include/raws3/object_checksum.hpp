@@ -45,8 +45,16 @@ enum class ChecksumMatch {
 RAWS3_API ChecksumMatch compare_file_with_object(Client& client, const std::string& path, const std::string& bucket,
                                                  const std::string& key, const HeadResult& head);
 
-// Two objects' stored CRC32Cs: Same only when both hold the same value of the same form (composites of
-// different part layouts cannot be compared, and count as Different).
-RAWS3_API ChecksumMatch compare_objects(const HeadResult& a, const HeadResult& b);
+// An object and its HEAD with HeadOptions::checksum.
+struct ObjectChecksum {
+  std::string bucket;
+  std::string key;
+  HeadResult head;
+};
+
+// Two objects by their stored CRC32Cs. Values of the same form are compared as they are; otherwise (a
+// copy the server gave a whole-object value, composites of other part layouts) each composite is folded
+// into its whole-object value from its parts' values and sizes, asked for with a HEAD per part. Blocking.
+RAWS3_API ChecksumMatch compare_objects(Client& client, const ObjectChecksum& a, const ObjectChecksum& b);
 
 }  // namespace raws3

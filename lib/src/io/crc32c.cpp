@@ -111,7 +111,32 @@ std::uint32_t hardware_update(std::uint32_t r, const unsigned char* p, std::size
 
 const bool kHardware = cpu_has_sse42();
 
+// a * b modulo the polynomial, both reflected (bit 31 is x^0).
+std::uint32_t multiply_mod(std::uint32_t a, std::uint32_t b) noexcept {
+  std::uint32_t product = 0;
+  for (std::uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b >> 1) ^ (kPolynomial & (0u - (b & 1)));
+  }
+  return product;
+}
+
+// x^(8 * bytes) modulo the polynomial, by squarings: the shift that appending that many bytes applies.
+std::uint32_t shift_for(std::uint64_t bytes) noexcept {
+  std::uint32_t power = 1u << 31;       // x^0
+  std::uint32_t square = 1u << (31 - 8);  // x^8, one byte
+  for (; bytes != 0; bytes >>= 1) {
+    if (bytes & 1) power = multiply_mod(square, power);
+    square = multiply_mod(square, square);
+  }
+  return power;
+}
+
 }  // namespace
+
+std::uint32_t crc32c_combine(std::uint32_t first, std::uint32_t second, std::uint64_t second_length) noexcept {
+  return multiply_mod(shift_for(second_length), first) ^ second;
+}
 
 std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t crc) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());

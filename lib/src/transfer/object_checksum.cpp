@@ -58,6 +58,23 @@ bool matches(const std::string& path, std::span<const std::uint64_t> sizes, cons
   return file_crc32c(path, sizes) == stored;
 }
 
+// The whole-object CRC32C of an object, folded from its parts' values and sizes where it holds a composite
+// (every part's HEAD in checksum mode); nullopt when a part's value is missing.
+std::optional<std::uint32_t> whole_crc32c(Client& client, const ObjectChecksum& object, const StoredCrc32c& stored) {
+  if (stored.parts == 0) return stored.crc;
+  std::vector<std::future<HeadResult>> heads;
+  for (unsigned n = 1; n <= stored.parts; ++n)
+    heads.push_back(client.head_object_async(object.bucket, object.key, HeadOptions{.checksum = true, .part_number = n}));
+  std::uint32_t crc = 0;
+  for (std::future<HeadResult>& head : heads) {
+    const HeadResult part = head.get();
+    const std::optional<StoredCrc32c> value = parse_stored_crc32c(part.checksum_crc32c);
+    if (!value || value->parts != 0) return std::nullopt;
+    crc = io::crc32c_combine(crc, value->crc, part.part.length);
+  }
+  return crc;
+}
+
 }  // namespace
 
 std::optional<StoredCrc32c> parse_stored_crc32c(std::string_view value) {
@@ -130,11 +147,17 @@ ChecksumMatch compare_file_with_object(Client& client, const std::string& path, 
   return matches(path, sizes, *stored) ? ChecksumMatch::Same : ChecksumMatch::Different;
 }
 
-ChecksumMatch compare_objects(const HeadResult& a, const HeadResult& b) {
-  const std::optional<StoredCrc32c> first = parse_stored_crc32c(a.checksum_crc32c);
-  const std::optional<StoredCrc32c> second = parse_stored_crc32c(b.checksum_crc32c);
+ChecksumMatch compare_objects(Client& client, const ObjectChecksum& a, const ObjectChecksum& b) {
+  const std::optional<StoredCrc32c> first = parse_stored_crc32c(a.head.checksum_crc32c);
+  const std::optional<StoredCrc32c> second = parse_stored_crc32c(b.head.checksum_crc32c);
   if (!first || !second) return ChecksumMatch::Unknown;
-  return a.size == b.size && *first == *second ? ChecksumMatch::Same : ChecksumMatch::Different;
+  if (a.head.size != b.head.size) return ChecksumMatch::Different;
+  if (*first == *second) return ChecksumMatch::Same;
+  // Other forms (a copy that the server gave a whole-object value), or composites of other layouts.
+  const std::optional<std::uint32_t> whole_a = whole_crc32c(client, a, *first);
+  const std::optional<std::uint32_t> whole_b = whole_crc32c(client, b, *second);
+  if (!whole_a || !whole_b) return ChecksumMatch::Unknown;
+  return *whole_a == *whole_b ? ChecksumMatch::Same : ChecksumMatch::Different;
 }
 
 }  // namespace raws3
