@@ -65,6 +65,18 @@ class TreeMixin:
         self.ok("cp", "-r", f"s3://{self.bucket}/up/", str(down))
         self.assert_local_tree(down, digests)
 
+    def test_no_follow_symlinks_skips_them_and_says_so(self):
+        tree, digests = self.awkward_tree()
+        os.symlink(tree / "nowhere", tree / "dangling")  # not followed: not an error either
+        kept = {rel: d for rel, d in digests.items() if not rel.startswith("link-to-")}
+        for command in ("cp", "sync"):
+            prefix = command + "/"
+            args = ("-r",) if command == "cp" else ()
+            res = self.ok(command, *args, "--no-follow-symlinks", str(tree), f"s3://{self.bucket}/{prefix}")
+            for link in ("link-to-file", "link-to-dir", "a/loop", "dangling"):
+                self.assertIn(f"{link}: symlink (not followed)", res.stderr)
+            self.assert_objects(prefix, kept)
+
     def test_what_cannot_be_copied_fails_alone(self):
         tree, digests = self.awkward_tree()
         os.symlink(tree / "nowhere", tree / "dangling")

@@ -49,7 +49,7 @@ Line parse_line(const std::string& text) {
     sub->add_option("DEST", line.destination)->required();
   }
   sub->add_flag("-r,--recursive", line.recursive);
-  add_selection_options(sub, line.selection, true, true);
+  add_selection_options(sub, line.selection, true, true, word != "rm");
   try {
     app.parse(text, false);
   } catch (const CLI::ParseError& e) {

@@ -145,13 +145,13 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   recursive(ls, target.recursive, "List every key under the prefix, not one level");
   ls->add_flag("--human-readable", target.human_readable, "Sizes as 1.5 KiB, 3.2 GiB");
   ls->add_flag("--summarize", target.summarize, "End with the number of objects and their total size");
-  s3cli::add_selection_options(ls, selection, true, false);
+  s3cli::add_selection_options(ls, selection, true, false, false);
 
   auto* du = add("du", "Count the objects under s3://bucket[/prefix], or those a wildcard selects, and their size",
                  [&](Context& c) { return s3cli::run_du(c, target, selection); });
   du->add_option("URL", target.url, "s3://bucket[/prefix], or a wildcard: s3://bucket/logs/*.gz")->required();
   du->add_flag("-H,--human-readable", target.human_readable, "The size as 1.5 KiB, 3.2 GiB");
-  s3cli::add_selection_options(du, selection, true, false);
+  s3cli::add_selection_options(du, selection, true, false, false);
 
   add("mb", "Make a bucket", [&](Context& c) { return s3cli::run_mb(c, target); })
       ->add_option("URL", target.url, "s3://bucket")
@@ -185,7 +185,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   cp->add_option("DEST", transfer.destination, "s3://bucket/key, file:///path, a path or -")->required();
   recursive(cp, transfer.recursive, "Copy a directory or a prefix");
   object_options(cp, transfer);
-  s3cli::add_selection_options(cp, selection, true, true);
+  s3cli::add_selection_options(cp, selection, true, true, true);
 
   auto* mv = add("mv", "Move: copy, verify the copy, then remove the source (local <-> s3, s3 -> s3)",
                  [&](Context& c) { return s3cli::run_mv(c, transfer, selection); });
@@ -193,7 +193,7 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
   mv->add_option("DEST", transfer.destination, "s3://bucket/key or a path")->required();
   recursive(mv, transfer.recursive, "Move a directory or a prefix");
   object_options(mv, transfer);
-  s3cli::add_selection_options(mv, selection, true, true);
+  s3cli::add_selection_options(mv, selection, true, true, true);
 
   auto* sy = add("sync", "Copy what DEST lacks or holds older or at another size (local <-> s3, s3 -> s3)",
                  [&](Context& c) { return s3cli::run_sync(c, sync, selection); });
@@ -210,13 +210,13 @@ std::vector<Command> add_commands(CLI::App& app, s3cli::TargetArgs& target, s3cl
       ->excludes(size_only)
       ->excludes(exact);
   object_options(sy, sync.transfer);
-  s3cli::add_selection_options(sy, selection, false, true);
+  s3cli::add_selection_options(sy, selection, false, true, true);
 
   auto* rm = add("rm", "Delete an object, every object under a prefix, or those a wildcard selects",
                  [&](Context& c) { return s3cli::run_rm(c, target, selection); });
   rm->add_option("URL", target.url, "s3://bucket/key, or a wildcard: s3://bucket/tmp/*.log")->required();
   recursive(rm, target.recursive, "Delete every key under the prefix");
-  s3cli::add_selection_options(rm, selection, true, true);
+  s3cli::add_selection_options(rm, selection, true, true, false);
 
   add("stat", "Show an object's size, ETag, date, type and metadata",
       [&](Context& c) { return s3cli::run_stat(c, target); })

@@ -58,6 +58,7 @@ class Filters {
 struct Selection {
   Filters filters{};
   bool raw = false;
+  bool follow_symlinks = true;  // a local tree's symlinks, followed as awscli does unless --no-follow-symlinks
 };
 
 // The shell-style match under both: star_crosses_slash makes '*' cross segments, as in Filters.

@@ -4,9 +4,12 @@
 
 namespace s3cli {
 
-void add_selection_options(CLI::App* sub, Selection& selection, bool wildcards, bool filters) {
+void add_selection_options(CLI::App* sub, Selection& selection, bool wildcards, bool filters, bool local_trees) {
   if (wildcards)
     sub->add_flag("--raw", selection.raw, "Take '*' and '?' in the source as part of its name, not as wildcards");
+  if (local_trees)
+    sub->add_flag("--no-follow-symlinks{false}", selection.follow_symlinks,
+                  "Skip the symlinks of a local tree (each reported) instead of following them");
   if (!filters) return;
   sub->add_option("--exclude", "Leave out names below the source matching this pattern (repeatable; the last "
                                "matching --exclude or --include decides)")

@@ -8,8 +8,9 @@
 
 namespace s3cli {
 
-// wildcards: the source may hold wildcards (--raw); filters: --exclude / --include.
-void add_selection_options(CLI::App* sub, Selection& selection, bool wildcards, bool filters);
+// wildcards: the source may hold wildcards (--raw); filters: --exclude / --include; local_trees: a source
+// may be a local tree (--no-follow-symlinks).
+void add_selection_options(CLI::App* sub, Selection& selection, bool wildcards, bool filters, bool local_trees);
 // After parsing: --include / --exclude into filters in the order given (their order is their meaning).
 void collect_filters(CLI::App& sub, Filters& filters);
 

@@ -6,7 +6,8 @@
 
 namespace s3cli {
 
-SourceTree::SourceTree(const Location& src, const Selection& selection) : src_(src), filters_(selection.filters) {
+SourceTree::SourceTree(const Location& src, const Selection& selection)
+    : src_(src), filters_(selection.filters), walk_options_{.follow_symlinks = selection.follow_symlinks} {
   const std::string& name = src.is_s3() ? src.key : src.path;
   if (!selection.raw && has_wildcard(name)) wildcard_.emplace(name);
   if (src.is_s3()) {
@@ -50,7 +51,7 @@ std::uint64_t SourceTree::files(const std::function<void(SourceItem)>& visit, co
   std::uint64_t selected = 0;
   // A wildcard's walk passes over much it was never asked for: only what it would select is reported.
   const std::string below = root_ == "/" ? root_ : root_ + "/";
-  raws3::DirectoryWalk walk(root_, {}, [&](const std::string& path, const std::string& why) {
+  raws3::DirectoryWalk walk(root_, walk_options_, [&](const std::string& path, const std::string& why) {
     if (!wildcard_ || (path.starts_with(below) && selects(std::string_view(path).substr(below.size())))) skipped(path, why);
   });
   while (std::optional<raws3::WalkedFile> file = walk.next()) {

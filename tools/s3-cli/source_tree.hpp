@@ -43,6 +43,7 @@ class SourceTree {
 
   Location src_;
   const Filters& filters_;
+  raws3::WalkOptions walk_options_;
   std::optional<Wildcard> wildcard_;
   std::string root_;  // the listing prefix or directory the relative names are below
 };

@@ -48,9 +48,10 @@ class Side {
 class LocalSide final : public Side {
  public:
   // A destination directory that does not exist yet is an empty side.
-  LocalSide(Context& ctx, TreeTransfer& tree, std::string root, bool may_be_missing) : root_(std::move(root)) {
+  LocalSide(Context& ctx, TreeTransfer& tree, std::string root, bool may_be_missing, bool follow_symlinks)
+      : root_(std::move(root)) {
     if (may_be_missing && ::access(root_.c_str(), F_OK) != 0 && errno == ENOENT) return;
-    walk_.emplace(root_, raws3::WalkOptions{},
+    walk_.emplace(root_, raws3::WalkOptions{.follow_symlinks = follow_symlinks},
                   [&ctx, &tree](const std::string& path, const std::string& why) { tree.note(report_skip(ctx, path, why)); });
   }
   std::optional<Entry> next() override {
@@ -112,10 +113,10 @@ class ObjectSide final : public Side {
 };
 
 std::unique_ptr<Side> side_for(Context& ctx, TreeTransfer& tree, const Location& where, bool other_is_local,
-                               bool is_destination) {
+                               bool is_destination, const Selection& selection) {
   if (where.is_s3())
     return std::make_unique<ObjectSide>(ctx, where.bucket, directory_prefix(where.key), !other_is_local);
-  return std::make_unique<LocalSide>(ctx, tree, where.path, is_destination);
+  return std::make_unique<LocalSide>(ctx, tree, where.path, is_destination, selection.follow_symlinks);
 }
 
 // awscli's rule: a different size, or a source newer than the destination; --size-only looks at sizes
@@ -231,8 +232,8 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
   std::vector<std::string> extra;  // names only the destination has
   tree.note(ctx.attempt(src.text, [&] {
-    std::unique_ptr<Side> from = side_for(ctx, tree, src, dst.is_file(), false);
-    std::unique_ptr<Side> to = side_for(ctx, tree, dst, src.is_file(), true);
+    std::unique_ptr<Side> from = side_for(ctx, tree, src, dst.is_file(), false, selection);
+    std::unique_ptr<Side> to = side_for(ctx, tree, dst, src.is_file(), true, selection);
     auto transfer = [&](const Entry& entry) {
       if (Interrupts::received()) throw raws3::Cancelled("interrupted");
       tree.note(ctx.attempt(text_of(from->place(entry.relative)), [&] {
