@@ -187,22 +187,39 @@ TEST_CASE("part plan: sizes S3 would refuse are refused up front, naming where t
   }
 }
 
+namespace {
+
+// Variables set for one test case, unset when it ends.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment() = default;
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+  ~ScopedEnvironment() {
+    for (const char* name : names_) ::unsetenv(name);
+  }
+  void set(const char* name, const char* value) {
+    ::setenv(name, value, 1);
+    names_.push_back(name);
+  }
+
+ private:
+  std::vector<const char*> names_;
+};
+
+}  // namespace
+
 TEST_CASE("RAWS3_PUT_PART_SIZE outside S3's part sizes is a ConfigError naming it; GET parts may be small") {
   using Catch::Matchers::Contains;
-  struct Restore {
-    ~Restore() {
-      ::unsetenv("RAWS3_PUT_PART_SIZE");
-      ::unsetenv("RAWS3_GET_PART_SIZE");
-    }
-  } restore;
-  ::setenv("RAWS3_GET_PART_SIZE", "64KiB", 1);
-  ::setenv("RAWS3_PUT_PART_SIZE", "5MiB", 1);
+  ScopedEnvironment env;
+  env.set("RAWS3_GET_PART_SIZE", "64KiB");
+  env.set("RAWS3_PUT_PART_SIZE", "5MiB");
   const Tuning t = Tuning::from_env();
   CHECK(t.put_part_size == kMinPartSize);
   CHECK(t.get_part_size == 64 * 1024);
   for (const char* bad : {"1MiB", "5242879", "6GiB"}) {
     CAPTURE(bad);
-    ::setenv("RAWS3_PUT_PART_SIZE", bad, 1);
+    env.set("RAWS3_PUT_PART_SIZE", bad);
     CHECK_THROWS_WITH(Tuning::from_env(), Contains(std::string("RAWS3_PUT_PART_SIZE: ") + bad) &&
                                               Contains("5MiB to 5GiB"));
   }
@@ -210,14 +227,9 @@ TEST_CASE("RAWS3_PUT_PART_SIZE outside S3's part sizes is a ConfigError naming i
 
 TEST_CASE("Config{} reads no environment and cannot throw; from_environment() reads it and names what is wrong") {
   using Catch::Matchers::Contains;
-  struct Restore {
-    ~Restore() {
-      ::unsetenv("RAWS3_PUT_PART_SIZE");
-      ::unsetenv("RAWS3_THREADS");
-    }
-  } restore;
-  ::setenv("RAWS3_PUT_PART_SIZE", "1MiB", 1);
-  ::setenv("RAWS3_THREADS", "many", 1);
+  ScopedEnvironment env;
+  env.set("RAWS3_PUT_PART_SIZE", "1MiB");
+  env.set("RAWS3_THREADS", "many");
   Config config;
   CHECK(config.tuning.put_part_size == 8ull << 20);
   CHECK_THROWS_AS(Config::from_environment(), ConfigError);
