@@ -7,7 +7,8 @@ signal lands while a request is in flight, and which lists the multipart uploads
 - get stalled after the response headers: no partial or temporary file is left, and the exit is at once
   even though the idle timeout is a minute away;
 - a second signal while the clean-up itself hangs: the exit is at once;
-- bench interrupted: it reports what it measured and removes its objects.
+- bench interrupted: it reports what it measured and removes its objects;
+- sync up with its uploads hanging: every one aborted; sync down stalled: no file, partial or temporary.
 And real servers (moto, MinIO): the abort reaches them and ListMultipartUploads is empty afterwards.
 """
 import os
@@ -128,6 +129,37 @@ class FaultServerInterrupts(fault_server.FaultServerTestCase):
         rc, _, err, took = running.finish()
         self.assert_interrupted(rc, err, signal.SIGINT)
         self.assertEqual(sorted(os.listdir(dest_dir)), [], "a partial or temporary file was left")
+        self.assertLess(took, PROMPT)
+
+    def test_sigint_during_sync_up_aborts_every_upload(self):
+        tree = self.tmp / "tree"
+        for i in range(4):
+            (tree / f"d{i % 2}").mkdir(parents=True, exist_ok=True)
+            harness.random_file(tree / f"d{i % 2}" / f"f{i}.bin", 12 * MiB, seed=i)
+        self.server.arm("UploadPart", "hang", count=-1, seconds=60)
+        running = Running(self.server.env, "--part-size", "5MiB", "sync", str(tree), f"s3://{BUCKET}/{self.key}/")
+        wait_until(lambda: len([u for u in self.server.uploads() if u["key"].startswith(self.key + "/")]) >= 2,
+                   "uploads under way")
+        running.signal(signal.SIGINT)
+        rc, _, err, took = running.finish()
+        self.assertEqual(rc, 130, err)
+        self.assertEqual([u for u in self.server.uploads() if u["key"].startswith(self.key + "/")], [])
+        self.assertNotIn("CompleteMultipartUpload", self.ops())
+        self.assertLess(took, PROMPT)
+
+    def test_sigint_during_sync_down_leaves_no_file(self):
+        for i in range(4):
+            self.server.put(BUCKET, f"{self.key}/f{i}.bin", harness.random_bytes(MiB, seed=i))
+        self.server.arm("GetObject", "stall", count=-1, seconds=60)
+        down = self.tmp / "down"
+        running = Running(self.server.env, "sync", f"s3://{BUCKET}/{self.key}/", str(down))
+        wait_until(lambda: self.ops().count("GetObject") >= 2, "downloads under way")
+        time.sleep(0.3)  # into the stall, with temporary files open
+        running.signal(signal.SIGINT)
+        rc, _, err, took = running.finish()
+        self.assertEqual(rc, 130, err)
+        left = [p for p in down.rglob("*") if not p.is_dir()] if down.exists() else []
+        self.assertEqual(left, [], "a partial or temporary file was left")
         self.assertLess(took, PROMPT)
 
     def test_second_signal_exits_while_cleaning_up(self):

@@ -1,10 +1,12 @@
 """s3-cli sync: what it copies (missing, another size, newer), what it leaves, --delete only after every
 copy succeeded, --dryrun changing nothing, --size-only and --exact-timestamps, and a second sync after a
-download doing nothing. Bytes are checked by SHA-256 through boto3.
+download doing nothing; --delete against the fault server failing a copy. Bytes are checked by SHA-256
+through boto3.
 """
 import os
 import time
 
+import fault_server
 import harness
 
 
@@ -139,6 +141,37 @@ class SyncMixin:
         for args in (("-", self.url("x/")), (str(self.tree), str(self.tmp / "elsewhere"))):
             res = self.cli("sync", *args)
             self.assertEqual(res.rc, 2, res.describe())
+
+
+class SyncFaults(fault_server.FaultServerTestCase):
+    """--delete against a server that fails a copy: no deletion at all until every copy succeeds."""
+
+    def sync(self, *args):
+        return harness.run_cli("--no-progress", "sync", *args, env=self.server.env, global_args=True,
+                               extra_env={"RAWS3_MAX_ATTEMPTS": "2"}, timeout=120)
+
+    def test_delete_waits_for_every_copy(self):
+        tree = self.tmp / "tree"
+        tree.mkdir()
+        for name in ("keep", "gone"):
+            (tree / name).write_bytes(name.encode() * 10)
+        self.assertEqual(self.sync(str(tree), f"s3://{self.BUCKET}/d/").rc, 0)
+        (tree / "gone").unlink()
+        (tree / "added").write_bytes(b"new")
+        self.server.arm("PutObject", "internal_error", count=-1, key="d/added")
+        failed = self.sync("--delete", str(tree), f"s3://{self.BUCKET}/d/")
+        self.assertEqual(failed.rc, 1, failed.describe())
+        self.assertIn("InternalError", failed.stderr)
+        self.assertIn("1 deletions not made: a copy failed", failed.stderr)
+        self.assertEqual(self.server.get(self.BUCKET, "d/gone"), b"gone" * 10)
+        self.assertNotIn("DeleteObjects", [e["op"] for e in self.server.log()])
+
+        self.server.disarm()
+        res = self.sync("--delete", str(tree), f"s3://{self.BUCKET}/d/")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(lines_of(res.stdout, "delete"), [f"delete: s3://{self.BUCKET}/d/gone"])
+        self.assertIsNone(self.server.get(self.BUCKET, "d/gone"))
+        self.assertEqual(self.server.get(self.BUCKET, "d/added"), b"new")
 
 
 # Not moto: it refuses '/' in a listing's prefix when it checks signatures, and sync lists under one.
