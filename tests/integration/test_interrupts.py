@@ -5,7 +5,7 @@ Against the fault server (tests/fault_server/fault_s3.py), which can stall any o
 signal lands while a request is in flight, and which lists the multipart uploads left open:
 - put from a pipe that stays open: the multipart upload is aborted, no object appears;
 - get stalled after the response headers: no partial or temporary file is left, and the exit is at once
-  even though the idle timeout is a minute away;
+  even though the idle timeout is a minute away; after SIGKILL, no file either, hidden or not;
 - a second signal while the clean-up itself hangs: the exit is at once;
 - bench interrupted: it reports what it measured and removes its objects;
 - sync up with its uploads hanging: every one aborted; sync down stalled: no file, partial or temporary.
@@ -130,6 +130,20 @@ class FaultServerInterrupts(fault_server.FaultServerTestCase):
         self.assert_interrupted(rc, err, signal.SIGINT)
         self.assertEqual(sorted(os.listdir(dest_dir)), [], "a partial or temporary file was left")
         self.assertLess(took, PROMPT)
+
+    def test_sigkill_during_get_leaves_nothing_hidden_or_not(self):
+        # No handler runs after SIGKILL: only a file that has no name until it is whole leaves nothing.
+        self.server.put(BUCKET, self.key, harness.random_bytes(3 * MiB, seed=self.key))
+        self.server.arm("GetObject", "stall", count=-1, seconds=60)
+        dest_dir = self.tmp / "out"
+        dest_dir.mkdir()
+        running = Running(self.server.env, "get", f"s3://{BUCKET}/{self.key}", dest_dir / "object.bin")
+        wait_until(lambda: "GetObject" in self.ops(), "the GET to reach the server")
+        time.sleep(0.3)  # into the stall, with the file open
+        running.signal(signal.SIGKILL)
+        rc, _, _, _ = running.finish()
+        self.assertEqual(rc, -signal.SIGKILL)
+        self.assertEqual(sorted(os.listdir(dest_dir)), [], "a file was left")
 
     def test_sigint_during_sync_up_aborts_every_upload(self):
         tree = self.tmp / "tree"

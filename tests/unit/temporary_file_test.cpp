@@ -1,4 +1,4 @@
-// Temporary files beside their target: what downloads and file writers publish through.
+// Temporary files, unnamed or beside their target: what downloads and file writers publish through.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,11 +46,31 @@ std::size_t entries(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("temporary file: beside the target, which changes only on commit", "[io][tmpfile]") {
-  TempDir dir;
+TEST_CASE("temporary file: unnamed until commit, which replaces the target in one step", "[io][tmpfile]") {
+  TempDir dir;  // /tmp: a file system with O_TMPFILE (ext4 or tmpfs)
   const fs::path target = dir.path / "obj";
   std::ofstream(target) << "old";
   io::TemporaryFile file(target.string());
+  CHECK(file.path().empty());
+  CHECK(entries(dir.path) == 1);  // nothing a kill could leave behind
+  write_text(file.fd(), "new bytes");
+  CHECK(slurp(target) == "old");
+  file.commit();
+  CHECK(slurp(target) == "new bytes");
+  CHECK(entries(dir.path) == 1);
+
+  io::TemporaryFile fresh((dir.path / "fresh").string());  // no target yet: linked straight in
+  write_text(fresh.fd(), "first");
+  fresh.commit();
+  CHECK(slurp(dir.path / "fresh") == "first");
+  CHECK(entries(dir.path) == 2);
+}
+
+TEST_CASE("temporary file: named, beside the target, which changes only on commit", "[io][tmpfile]") {
+  TempDir dir;
+  const fs::path target = dir.path / "obj";
+  std::ofstream(target) << "old";
+  io::TemporaryFile file(target.string(), false);
   CHECK(fs::path(file.path()).parent_path() == dir.path);
   CHECK(fs::path(file.path()).filename().string().starts_with(".obj.raws3-"));
   write_text(file.fd(), "new bytes");
@@ -62,28 +82,34 @@ TEST_CASE("temporary file: beside the target, which changes only on commit", "[i
 
 TEST_CASE("temporary file: discarded or dropped, nothing is left", "[io][tmpfile]") {
   TempDir dir;
-  {
-    io::TemporaryFile dropped((dir.path / "a").string());
-    write_text(dropped.fd(), "partial");
-    io::TemporaryFile moved = std::move(dropped);  // the moved-from one must not remove moved's file
-    CHECK(entries(dir.path) == 1);
+  for (const bool unnamed : {true, false}) {
+    CAPTURE(unnamed);
+    {
+      io::TemporaryFile dropped((dir.path / "a").string(), unnamed);
+      write_text(dropped.fd(), "partial");
+      io::TemporaryFile moved = std::move(dropped);  // the moved-from one must not remove moved's file
+      CHECK(entries(dir.path) == (unnamed ? 0 : 1));
+    }
+    io::TemporaryFile discarded((dir.path / "b").string(), unnamed);
+    discarded.discard();
+    discarded.discard();
+    CHECK(fs::is_empty(dir.path));
   }
-  io::TemporaryFile discarded((dir.path / "b").string());
-  discarded.discard();
-  discarded.discard();
-  CHECK(fs::is_empty(dir.path));
 }
 
 TEST_CASE("temporary file: a failed rename leaves the target alone and the temporary to the destructor",
           "[io][tmpfile]") {
   TempDir dir;
   fs::create_directories(dir.path / "taken" / "child");  // a non-empty directory cannot be renamed over
-  {
-    io::TemporaryFile file((dir.path / "taken").string());
-    CHECK_THROWS_AS(file.commit(), FileError);
+  for (const bool unnamed : {true, false}) {
+    CAPTURE(unnamed);
+    {
+      io::TemporaryFile file((dir.path / "taken").string(), unnamed);
+      CHECK_THROWS_AS(file.commit(), FileError);
+    }
+    CHECK(entries(dir.path) == 1);
+    CHECK(fs::is_directory(dir.path / "taken" / "child"));
   }
-  CHECK(entries(dir.path) == 1);
-  CHECK(fs::is_directory(dir.path / "taken" / "child"));
 }
 
 TEST_CASE("temporary file: a missing directory is a FileError naming it", "[io][tmpfile]") {
@@ -101,10 +127,13 @@ TEST_CASE("temporary file: a missing directory is a FileError naming it", "[io][
 TEST_CASE("temporary file: a target name at NAME_MAX still gets a temporary", "[io][tmpfile]") {
   TempDir dir;
   const fs::path target = dir.path / std::string(255, 'n');
-  io::TemporaryFile file(target.string());
-  write_text(file.fd(), "x");
-  file.commit();
-  CHECK(slurp(target) == "x");
+  for (const bool unnamed : {true, false}) {
+    CAPTURE(unnamed);
+    io::TemporaryFile file(target.string(), unnamed);  // the second replaces the first's
+    write_text(file.fd(), unnamed ? "x" : "y");
+    file.commit();
+    CHECK(slurp(target) == (unnamed ? "x" : "y"));
+  }
 }
 
 TEST_CASE("temporary files from many threads: unique names, the umask untouched, a create's mode",
@@ -120,7 +149,7 @@ TEST_CASE("temporary files from many threads: unique names, the umask untouched,
       // All on one target: only the unique names keep the writers apart.
       std::vector<io::TemporaryFile> open;
       for (int i = 0; i < kFiles; ++i) {
-        open.emplace_back((dir.path / "same-target").string());
+        open.emplace_back((dir.path / "same-target").string(), false);
         names[std::size_t(t)].push_back(open.back().path());
       }
     });
@@ -133,8 +162,14 @@ TEST_CASE("temporary files from many threads: unique names, the umask untouched,
   CHECK(distinct.size() == std::size_t(kThreads * kFiles));
   CHECK(fs::is_empty(dir.path));  // each thread's files went when its vector did
 
-  io::TemporaryFile one((dir.path / "mode").string());
-  CHECK(mode_of(one.path()) == (0666 & ~027));
-  one.commit();
-  CHECK(mode_of(dir.path / "mode") == (0666 & ~027));
+  for (const bool unnamed : {true, false}) {
+    CAPTURE(unnamed);
+    const fs::path target = dir.path / (unnamed ? "unnamed" : "named");
+    io::TemporaryFile one(target.string(), unnamed);
+    struct stat st {};
+    REQUIRE(::fstat(one.fd(), &st) == 0);
+    CHECK((st.st_mode & 07777) == (0666 & ~027));
+    one.commit();
+    CHECK(mode_of(target) == (0666 & ~027));
+  }
 }

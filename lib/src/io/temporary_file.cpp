@@ -37,27 +37,68 @@ std::string random_suffix() {
   return suffix;
 }
 
-}  // namespace
+// An unnamed file is linked in through /proc/self/fd: without /proc (a bare chroot) files get names.
+bool can_link_unnamed() {
+  static const bool can = ::access("/proc/self/fd", X_OK) == 0;
+  return can;
+}
 
-TemporaryFile::TemporaryFile(std::string target) : target_(std::move(target)) {
+std::string directory_of(const std::string& target) {
+  const std::filesystem::path path(target);
+  return path.has_parent_path() ? path.parent_path().string() : ".";
+}
+
+// A unique hidden name beside target, ".<name>.raws3-<random>", given to a new file (opened into *opened)
+// or, when link_fd is an unnamed file, to that one. Returns the name.
+std::string create_hidden(const std::string& target, int link_fd, FileDescriptor* opened) {
   namespace fs = std::filesystem;
-  const fs::path target_path(target_);
-  const fs::path dir = target_path.has_parent_path() ? target_path.parent_path() : fs::path(".");
+  const std::string dir = directory_of(target);
   // Room for the dot and the suffix within NAME_MAX (255 bytes), however long the target's name.
-  const std::string name = target_path.filename().string().substr(0, 200);
+  const std::string name = fs::path(target).filename().string().substr(0, 200);
   for (int tries = 0;; ++tries) {
-    std::string candidate = (dir / ("." + name + ".raws3-" + random_suffix())).string();
-    const int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      fd_ = FileDescriptor(fd);
-      path_ = std::move(candidate);
-      return;
+    std::string candidate = (fs::path(dir) / ("." + name + ".raws3-" + random_suffix())).string();
+    if (link_fd >= 0) {
+      const std::string self = "/proc/self/fd/" + std::to_string(link_fd);
+      if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, candidate.c_str(), AT_SYMLINK_FOLLOW) == 0) return candidate;
+    } else {
+      const int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) {
+        *opened = FileDescriptor(fd);
+        return candidate;
+      }
     }
-    if (errno != EEXIST || tries == 100) fail("cannot create a file in", dir.string());
+    if (errno != EEXIST || tries == 100) fail("cannot create a file in", dir);
   }
 }
 
+}  // namespace
+
+TemporaryFile::TemporaryFile(std::string target, bool unnamed) : target_(std::move(target)) {
+  if (unnamed && can_link_unnamed()) {
+    const int fd = ::open(directory_of(target_).c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      fd_ = FileDescriptor(fd);
+      return;
+    }
+    // Only "this file system cannot": any other failure (a missing or read-only directory) is the same
+    // for a named file, which reports it.
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) fail("cannot create a file in", directory_of(target_));
+  }
+  path_ = create_hidden(target_, -1, &fd_);
+}
+
 void TemporaryFile::commit() {
+  if (path_.empty()) {
+    // Linked straight to the target when nothing is there; else under a hidden name first, then renamed
+    // over it, which replaces in one step. /proc/self/fd links need no privilege (AT_EMPTY_PATH would).
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_.get());
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target_.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      fd_.reset();
+      return;
+    }
+    if (errno != EEXIST) fail("cannot link into place", target_);
+    path_ = create_hidden(target_, fd_.get(), nullptr);
+  }
   fd_.reset();
   if (::rename(path_.c_str(), target_.c_str()) != 0) fail("cannot rename into place", target_);
   path_.clear();
