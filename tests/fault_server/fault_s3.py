@@ -15,7 +15,8 @@ x-amz-mp-parts-count, and the part's own checksum in checksum mode), as S3 does.
 Faults are armed through a control endpoint, outside S3's namespace:
     POST   /_fault    {"op": "GetObject", "fault": "reset_mid_body", "count": 2, "key": "k"}
                       op: an S3 operation name or "*"; key: only requests for that key (optional);
-                      count: how many matching requests suffer it (-1: all). Faults stack in order.
+                      count: how many matching requests suffer it (-1: all); skip: how many matching
+                      requests pass unharmed first (default 0). Faults stack in order.
     DELETE /_fault    disarms every fault
     GET    /_uploads  open multipart uploads, JSON [{"bucket", "key", "upload_id"}]
     GET    /_log      every S3 request so far, JSON [{"op", "key", "fault", "request_id", "authorization",
@@ -145,6 +146,9 @@ class State:
         with self.lock:
             for f in self.faults:
                 if f["op"] not in ("*", op) or ("key" in f and f["key"] != key) or f["count"] == 0:
+                    continue
+                if f.get("skip", 0) > 0:
+                    f["skip"] -= 1
                     continue
                 if f["count"] > 0:
                     f["count"] -= 1

@@ -2,8 +2,10 @@
 """s3-cli against a server that lies (tests/fault_server/fault_s3.py, started here on a free port).
 
 Transient faults (a reset or a clean close mid-body, 503 SlowDown, 500, a stall, chunked bodies,
-Connection: close) are retried and the bytes end exact (SHA-256). Permanent ones (403, 404, malformed XML,
-a status line that is not HTTP, a broken chunked encoding, a 1 MiB header block, a 200 carrying <Error> on
+Connection: close, a status line that is not HTTP) are retried and the bytes end exact (SHA-256); a
+timeout on a kept-alive connection is an attempt like any other. Permanent ones, or transient ones that
+never end (403, 404, malformed XML, a status line that is not HTTP on every attempt, a broken chunked
+encoding, a 1 MiB header block, a 200 carrying <Error> on
 CompleteMultipartUpload, a body that fails its checksum) end with exit 1, one line on stderr naming the
 cause, no file left behind and no multipart upload left open. Also: a server clock two hours ahead
 (RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small tmpfs, when
@@ -102,6 +104,25 @@ class Faults(fault_server.FaultServerTestCase):
         self.assertEqual(res.rc, 0, res.describe())
         self.assertEqual(self.server.get(BUCKET, "put.bin"), self.data)
 
+    def test_non_http_answer_is_retried(self):
+        # What a proxy or a half-dead connection gives: asked again on a fresh connection, GET and listing.
+        self.check_get_survives("bad_status_line", count=1)
+        self.server.arm("ListObjectsV2", "bad_status_line", count=1)
+        res = self.cli("ls", f"s3://{BUCKET}/")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertIn(self.key.encode(), res.stdout)
+
+    def test_a_timeout_on_a_kept_alive_connection_is_one_attempt(self):
+        # The second page goes on the connection the first came on, and gets no answer in time: that is no
+        # sign that the server had dropped the connection, so it is not re-sent outside the attempts.
+        for i in range(2):
+            self.server.put(BUCKET, f"{self.key}/k{i}", b"x")
+        self.server.clear_log()
+        self.server.arm("ListObjectsV2", "stall", count=1, seconds=5, skip=1)
+        res = self.cli("--page-size", "1", "ls", "--recursive", f"s3://{BUCKET}/{self.key}/", RAWS3_MAX_ATTEMPTS="1")
+        self.assert_failed(res, r"no progress for 1000 ms \(timeout\)")
+        self.assertEqual([e["op"] for e in self.server.log()], ["ListObjectsV2", "ListObjectsV2"])
+
     def test_listing_retried_after_500(self):
         self.server.arm("ListObjectsV2", "internal_error", count=2)
         res = self.cli("ls", f"s3://{BUCKET}/")
@@ -142,14 +163,31 @@ class Faults(fault_server.FaultServerTestCase):
     def test_flipped_byte_fails_the_checksum(self):
         self.check_get_fails("flip_byte", r"(?i)checksum.*CRC32C")
 
-    def test_non_http_status_line(self):
-        self.check_get_fails("bad_status_line", r"(?i)malformed HTTP response")
+    def check_get_fails_every_attempt(self, fault, pattern):
+        """A fault taken for transient that never ends: a notice per retry, then the final line naming the
+        attempts, and nothing written."""
+        self.server.arm("GetObject", fault, count=-1, key=self.key)
+        res, dest = self.get()
+        self.assertEqual(res.rc, 1, res.describe())
+        lines = [line for line in res.stderr.splitlines() if line.strip()]
+        attempts = int(TUNING["RAWS3_MAX_ATTEMPTS"])
+        self.assertEqual(len(lines), attempts, res.describe())
+        for n, notice in enumerate(lines[:-1], 2):
+            self.assertRegex(notice, pattern)
+            self.assertRegex(notice, rf"retrying in \d+ ms \(attempt {n} of {attempts}\)$")
+        self.assertRegex(lines[-1], r"^s3-cli: ")
+        self.assertRegex(lines[-1], pattern + rf".*\({attempts} attempts over ")
+        self.assertEqual(sorted(os.listdir(dest.parent)), [], "a partial file was left")
+        self.assertEqual(self.faults_served(fault), attempts)
+
+    def test_non_http_status_line_on_every_attempt(self):
+        self.check_get_fails_every_attempt("bad_status_line", r"(?i)malformed HTTP response")
 
     def test_broken_chunked_encoding(self):
-        self.check_get_fails("bad_chunked", r"(?i)malformed HTTP response")
+        self.check_get_fails_every_attempt("bad_chunked", r"(?i)malformed HTTP response")
 
     def test_one_mebibyte_of_headers(self):
-        self.check_get_fails("huge_headers", r"(?i)header block exceeds")
+        self.check_get_fails_every_attempt("huge_headers", r"(?i)header block exceeds")
 
     def test_bucket_in_another_region(self):
         self.check_get_fails("wrong_region", r"PermanentRedirect.*301")

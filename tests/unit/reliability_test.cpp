@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/response.hpp"
+#include "http/response_parser.hpp"
 #include "raws3/error.hpp"
 #include "s3/checksum_sink.hpp"
 #include "s3/retry_budget.hpp"
@@ -127,7 +128,7 @@ TEST_CASE("transient failures are the ones another attempt may cure") {
   CHECK_FALSE(s3::is_transient(S3Error(412, "PreconditionFailed", "")));
   CHECK(s3::is_transient(static_cast<const std::exception&>(kTimeout)));
   CHECK(s3::is_transient(static_cast<const std::exception&>(kSlowDown)));
-  CHECK_FALSE(s3::is_transient(http::MalformedResponse("malformed HTTP response")));
+  CHECK(s3::is_transient(http::MalformedResponse("malformed HTTP response")));  // a proxy's, a dying connection's
   CHECK_FALSE(s3::is_transient(io::CertificateError("certificate verify failed")));
   CHECK_FALSE(s3::is_transient(IntegrityError("checksum")));
   CHECK_FALSE(s3::is_transient(Cancelled("cancelled")));
@@ -164,8 +165,6 @@ TEST_CASE("a request gets max_attempts attempts, each retry said at Warn and pai
   CHECK(refusal.http_status() == 503);
   CHECK(refusal.request_id() == "REQ1");
   CHECK_THAT(refusal.message(), Catch::Matches("Please reduce your request rate\\. \\(3 attempts over [0-9]+ ms\\)"));
-  const http::MalformedResponse malformed = retry.exhausted(http::MalformedResponse("malformed HTTP response"));
-  CHECK_THAT(malformed.what(), Catch::StartsWith("malformed HTTP response (3 attempts over "));
 
   retry.succeeded();
   CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity);
@@ -176,7 +175,7 @@ TEST_CASE("a permanent failure is not retried, costs nothing and is thrown as it
   s3::RetryPolicy retry(e.endpoint);
   const S3Error denied(403, "AccessDenied", "Access Denied");
   CHECK_FALSE(retry.retry(denied, [] { return std::string("GET s3://b/k"); }));
-  CHECK_FALSE(retry.retry(http::MalformedResponse("malformed HTTP response"), [] { return std::string(); }));
+  CHECK_FALSE(retry.retry(io::CertificateError("certificate verify failed"), [] { return std::string(); }));
   CHECK(e.endpoint.retry_budget.available() == s3::RetryBudget::kCapacity);
   CHECK(e.lines.empty());
   CHECK(std::string(retry.exhausted(denied).what()) == denied.what());

@@ -15,7 +15,8 @@
 namespace raws3::http {
 
 // An answer that is not HTTP/1.1 we can read (a status line that is not HTTP, an oversized header block,
-// broken framing): the same server would answer the same way again, so it is not worth a retry.
+// broken framing). A proxy, a load balancer or a half-dead connection gives such answers now and then:
+// an idempotent request is asked again on a fresh connection.
 class MalformedResponse final : public NetworkError {
  public:
   using NetworkError::NetworkError;

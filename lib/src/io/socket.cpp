@@ -162,7 +162,7 @@ Stream::~Stream() { ::close(fd_); }
 
 void Stream::fail(const char* what, int negative_errno) const {
   if (negative_errno == -ETIMEDOUT)
-    throw NetworkError(std::string(what) + " " + peer_ + ": no progress for " +
+    throw StreamTimeout(std::string(what) + " " + peer_ + ": no progress for " +
                        std::to_string(idle_timeout_.count()) + " ms (timeout)");
   throw NetworkError(std::string(what) + " " + peer_ + ": " + std::strerror(-negative_errno));
 }

@@ -5,6 +5,8 @@
 
 #include "auth/timestamp.hpp"
 #include "auth/uri_encode.hpp"
+#include "http/response_parser.hpp"
+#include "io/socket.hpp"
 #include "raws3/error.hpp"
 #include "s3/addressing.hpp"
 #include "s3/attempt_trace.hpp"
@@ -139,7 +141,9 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     bool stale = false;
     std::optional<S3Error> refusal;
     try {
-      http::PooledConnection connection = co_await pool.acquire(fresh);
+      // A request that must not run twice goes on a new connection: on a kept-alive one, the server may
+      // have closed it as we sent, and then nothing tells whether the request reached it.
+      http::PooledConnection connection = co_await pool.acquire(fresh || !request.idempotent);
       check_cancelled(context, request.cleanup);  // the wait for a connection may have outlasted a cancel
       const bool reused = connection->requests_served() > 0;
       trace.connected(reused);
@@ -173,23 +177,26 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
         trace.took(*connection);
         trace.refused(*refusal);
         if (refusal->code() == "RequestTimeTooSkewed") learn_clock_skew(endpoint, head);
+      } catch (const io::StreamTimeout&) {
+        trace.took(*connection);  // no answer in time: the server may be working on it
+        throw;
       } catch (...) {
         stale = reused && !connection->saw_response_bytes();
         trace.took(*connection);
         throw;
       }
-    } catch (const http::MalformedResponse& e) {
-      trace.failed(e);
-      if (request.retry) throw;
-      throw retry.exhausted(e);
     } catch (const NetworkError& e) {
       trace.failed(e);
       check_cancelled(context, request.cleanup);  // the failure may be the cancellation itself
-      // A kept-alive connection the server had closed: nothing reached it, so any request may go again.
+      // A kept-alive connection the server had closed (a reset or an early close before any answer):
+      // nothing reached it, so the request goes again at once. Only idempotent requests use kept-alive
+      // connections for that reason.
       if (stale && retry.again()) {
         fresh = true;
         continue;
       }
+      // Not HTTP: whatever answered (a proxy, a half-dead connection) gets no second request.
+      if (dynamic_cast<const http::MalformedResponse*>(&e)) fresh = true;
       // A sink may already hold part of the body: the caller retries, resuming from what it holds.
       if (!request.idempotent || sink || !retry.retry(e, describe)) {
         if (request.retry) throw;

@@ -344,8 +344,6 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
         // not a retry, since nothing failed.
         range.reset();
         continue;
-      } catch (const http::MalformedResponse& e) {
-        throw retry.exhausted(e);  // not HTTP: asking again would bring the same
       } catch (const NetworkError& e) {
         check_cancelled(context);
         if (!retry.retry(e, describe)) throw retry.exhausted(e);

@@ -34,8 +34,8 @@ bool is_transient(const S3Error& refusal) {
 
 bool is_transient(const std::exception& failure) {
   if (const auto* refusal = dynamic_cast<const S3Error*>(&failure)) return is_transient(*refusal);
-  return dynamic_cast<const NetworkError*>(&failure) && !dynamic_cast<const http::MalformedResponse*>(&failure) &&
-         !dynamic_cast<const io::CertificateError*>(&failure) && !dynamic_cast<const io::UnknownHost*>(&failure);
+  return dynamic_cast<const NetworkError*>(&failure) && !dynamic_cast<const io::CertificateError*>(&failure) &&
+         !dynamic_cast<const io::UnknownHost*>(&failure);
 }
 
 std::chrono::milliseconds backoff(unsigned attempt) {
@@ -95,10 +95,6 @@ S3Error RetryPolicy::exhausted(const S3Error& failure) const {
 
 NetworkError RetryPolicy::exhausted(const NetworkError& failure) const {
   return NetworkError(failure.what() + summary());
-}
-
-http::MalformedResponse RetryPolicy::exhausted(const http::MalformedResponse& failure) const {
-  return http::MalformedResponse(failure.what() + summary());
 }
 
 }  // namespace raws3::s3

@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "http/response_parser.hpp"
 #include "io/socket.hpp"
 #include "io/tls.hpp"
 #include "raws3/error.hpp"
@@ -20,9 +19,9 @@ namespace raws3::s3 {
 // Refusals that may not recur: 500/502/503/504, SlowDown, InternalError, RequestTimeout,
 // ServiceUnavailable, and RequestTimeTooSkewed (the next attempt is signed by the server's clock).
 bool is_transient(const S3Error& refusal);
-// A transient refusal, or a transport failure (a reset, an early close, a timeout) other than an answer
-// that is not HTTP (http::MalformedResponse), a certificate that did not verify (io::CertificateError) or a
-// name DNS says does not exist (io::UnknownHost): the same server would answer the same way again.
+// A transient refusal, or a transport failure (a reset, an early close, a timeout, an answer that is not
+// HTTP) other than a certificate that did not verify (io::CertificateError) or a name DNS says does not
+// exist (io::UnknownHost): those would be the same again.
 bool is_transient(const std::exception& failure);
 
 // Full jitter: a uniform wait in [0, min(cap, base * 2^attempt)) before attempt + 1.
@@ -66,7 +65,6 @@ class RetryPolicy {
   // refused a retry, that too.
   S3Error exhausted(const S3Error& failure) const;
   NetworkError exhausted(const NetworkError& failure) const;
-  http::MalformedResponse exhausted(const http::MalformedResponse& failure) const;
 
  private:
   bool decide(const std::exception& failure);
