@@ -70,6 +70,7 @@ FAULTS = {
                   "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
     "no_checksum": "no x-amz-checksum-* header in the answer, as for an object stored without a checksum",
+    "ignore_range": "GetObject answers the whole object, 200 and no Content-Range, whatever Range asked for",
     "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
     "delay": "the answer after `seconds` (default 1), the request's body read first",
     "huge_object": "GetObject/HeadObject of the key answer for an object of `size` bytes (default 1 PiB) that is "
@@ -537,7 +538,7 @@ class Handler(BaseHTTPRequestHandler):
                    ("Content-Type", o.content_type), ("Accept-Ranges", "bytes")]
         headers += [("x-amz-meta-" + k, v) for k, v in o.meta.items()]
         data, status = o.data, 200
-        rng = self.headers.get("Range")
+        rng = None if self.fault and self.fault["fault"] == "ignore_range" else self.headers.get("Range")
         part = q.get("partNumber")
         if part is not None:
             # S3's part GET and HEAD: that part's bytes as a 206, the number of parts beside them, and with

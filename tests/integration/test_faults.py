@@ -7,7 +7,8 @@ timeout on a kept-alive connection is an attempt like any other. Permanent ones,
 never end (403, 404, malformed XML, a status line that is not HTTP on every attempt, a broken chunked
 encoding, a 1 MiB header block, a 200 carrying <Error> on
 CompleteMultipartUpload, a body that fails its checksum) end with exit 1, one line on stderr naming the
-cause, no file left behind and no multipart upload left open. Also: a server clock two hours ahead
+cause, no file left behind and no multipart upload left open; so does a server that ignores Range on the
+parts after the first, at once. A key XML cannot carry is deleted on its own, beside the batch. Also: a server clock two hours ahead
 (RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small tmpfs, when
 the test may mount one).
 """
@@ -123,6 +124,20 @@ class Faults(fault_server.FaultServerTestCase):
         self.assert_failed(res, r"no progress for 1000 ms \(timeout\)")
         self.assertEqual([e["op"] for e in self.server.log()], ["ListObjectsV2", "ListObjectsV2"])
 
+    def test_a_key_xml_cannot_carry_is_deleted_alone(self):
+        # A control character cannot travel in DeleteObjects' XML body: that key goes as DeleteObject, and
+        # the batch still deletes the others.
+        keys = [f"{self.key}/ok-{i}" for i in range(3)] + [f"{self.key}/bell\x07"]
+        for key in keys:
+            self.server.put(BUCKET, key, b"x")
+        self.server.clear_log()
+        res = self.cli("rm", "--recursive", f"s3://{BUCKET}/{self.key}/")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(len([line for line in res.stdout.decode().splitlines() if line.startswith("delete:")]), 4)
+        self.assertEqual([k for k in keys if self.server.get(BUCKET, k) is not None], [])
+        ops = sorted(e["op"] for e in self.server.log() if e["op"].startswith("Delete"))
+        self.assertEqual(ops, ["DeleteObject", "DeleteObjects"])
+
     def test_listing_retried_after_500(self):
         self.server.arm("ListObjectsV2", "internal_error", count=2)
         res = self.cli("ls", f"s3://{BUCKET}/")
@@ -188,6 +203,17 @@ class Faults(fault_server.FaultServerTestCase):
 
     def test_one_mebibyte_of_headers(self):
         self.check_get_fails_every_attempt("huge_headers", r"(?i)header block exceeds")
+
+    def test_range_ignored_on_later_parts_fails_at_once(self):
+        # The first request is answered as asked; the parts after it get the whole object, 200 and no
+        # Content-Range, every time: nothing to retry.
+        self.server.arm("GetObject", "ignore_range", count=-1, key=self.key, skip=1)
+        dest = self.tmp / "out" / "object.bin"
+        dest.parent.mkdir()
+        res = self.cli("get", f"s3://{BUCKET}/{self.key}", str(dest), RAWS3_GET_PART_SIZE="64KiB",
+                       RAWS3_GET_THRESHOLD="64KiB", RAWS3_GET_INFLIGHT="1")
+        self.assert_failed(res, r"the server ignored Range: bytes 65536- of s3://faults/.* HTTP 200", dest.parent)
+        self.assertEqual(self.faults_served("ignore_range"), 1)
 
     def test_bucket_in_another_region(self):
         self.check_get_fails("wrong_region", r"PermanentRedirect.*301")

@@ -165,6 +165,30 @@ TEST_CASE("a truncated chunked body is an error", "[http]") {
   CHECK_THAT(out[0].error, Catch::Contains("closed before the end"));
 }
 
+TEST_CASE("interim answers (an unasked 100 Continue, 103 Early Hints) are passed over", "[http]") {
+  io::Loop loop;
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n";
+  ScriptedPeer peer(interim + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, 2);
+  auto out = exchange(loop, peer.fds[0], 2);
+  REQUIRE(out.size() == 2);
+  for (const Outcome& o : out) {
+    CHECK(o.error.empty());
+    CHECK(o.status == 200);
+    CHECK(o.body == "hello");
+    CHECK(o.reusable);
+  }
+}
+
+TEST_CASE("endless interim answers are a malformed response", "[http]") {
+  io::Loop loop;
+  std::string interims;
+  for (int i = 0; i <= http::Connection::kMaxInterimAnswers; ++i) interims += "HTTP/1.1 103 Early Hints\r\n\r\n";
+  ScriptedPeer peer(interims + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true);
+  auto out = exchange(loop, peer.fds[0], 1);
+  REQUIRE(out.size() == 1);
+  CHECK_THAT(out[0].error, Catch::Contains("interim (1xx) answers"));
+}
+
 TEST_CASE("a non-HTTP status line is an error", "[http]") {
   io::Loop loop;
   ScriptedPeer peer("SSH-2.0-OpenSSH_9.2\r\n\r\n", true);

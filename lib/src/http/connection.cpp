@@ -30,10 +30,19 @@ io::Task<void> Connection::send_request(const Request& request, BodySource* body
 
 io::Task<const ResponseHead*> Connection::read_head(bool head_request) {
   parser_.start(head_request);
-  for (;;) {
+  for (int interim = 0;;) {
     if (in_begin_ < in_end_) {
       in_begin_ += parser_.parse_head(unread());
-      if (parser_.head_complete()) break;
+      if (parser_.head_complete()) {
+        // An interim answer (100 Continue unasked, 103 Early Hints) has no body and comes before the real
+        // one: passed over. 101 would change the protocol, which we never ask for, and stays an answer.
+        const int status = parser_.head().status;
+        if (status < 100 || status >= 200 || status == 101) break;
+        if (++interim > kMaxInterimAnswers)
+          throw MalformedResponse("more than " + std::to_string(kMaxInterimAnswers) + " interim (1xx) answers");
+        parser_.start(head_request);
+        continue;
+      }
     }
     in_begin_ = in_end_ = 0;
     std::size_t n = co_await stream_->read_some(in_);

@@ -36,6 +36,8 @@ class Connection {
   // Reads up to the end of the header block. A reused connection the server had already closed fails
   // here with no response byte seen: see saw_response_bytes().
   io::Task<const ResponseHead*> read_head(bool head_request);
+  // Interim (1xx) answers passed over before one is taken for a broken server.
+  static constexpr int kMaxInterimAnswers = 8;
   // Receives the body into sink; a Content-Length body goes straight into sink.buffer().
   io::Task<void> read_body(BodySink& sink);
   // Reads and drops a body of up to `limit` bytes so the connection can serve again; a larger one is

@@ -199,6 +199,20 @@ io::Task<void> delete_object(LoopContext& context, std::string bucket, std::stri
 
 io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string bucket,
                                              std::vector<std::string> keys) {
+  // A key XML cannot carry would fail the whole batch: it goes alone, in its URL, as DeleteObject.
+  const auto unsendable = std::stable_partition(keys.begin(), keys.end(), xml_can_carry);
+  DeleteObjectsResult result;
+  for (auto key = unsendable; key != keys.end(); ++key) {
+    try {
+      io::Task<void> one = delete_object(context, bucket, *key);
+      co_await std::move(one);
+      result.deleted.push_back(*key);
+    } catch (const S3Error& e) {
+      result.errors.push_back({*key, e.code(), e.message()});
+    }
+  }
+  keys.erase(unsendable, keys.end());
+  if (keys.empty()) co_return result;
   const std::string body = build_delete_objects(keys, /*quiet=*/false);
   http::MemorySource source(http::as_bytes(body));
   S3Request request{.method = "POST", .bucket = bucket, .body = &source, .payload_hash = payload_sha256(body)};
@@ -207,7 +221,10 @@ io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string b
   request.headers.push_back({"Content-MD5", content_md5(http::as_bytes(body))});
   request.headers.push_back({"Content-Type", "application/xml"});
   S3Response r = co_await execute(context, request);
-  co_return parse_delete_objects_result(r.body);
+  DeleteObjectsResult batch = parse_delete_objects_result(r.body);
+  result.deleted.insert(result.deleted.end(), batch.deleted.begin(), batch.deleted.end());
+  result.errors.insert(result.errors.end(), batch.errors.begin(), batch.errors.end());
+  co_return result;
 }
 
 io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string bucket, ListOptions options) {

@@ -169,6 +169,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   std::uint64_t size() const noexcept { return size_; }
+  std::string name() const { return bucket_ + "/" + key_; }
   const std::string& etag() const noexcept { return etag_; }
 
   S3Error changed() const {
@@ -435,8 +436,9 @@ bool PartSink::begin(const http::ResponseHead& head) {
     // The whole object: an unranged request, or a server that ignores Range.
     range = {0, *head.content_length, *head.content_length};
   } else {
-    throw NetworkError("a ranged GET was answered with HTTP " + std::to_string(head.status) +
-                       " and no Content-Range");
+    // Not a NetworkError: a server that ignores Range does so on every attempt.
+    throw Error("the server ignored Range: bytes " + std::to_string(at) + "- of s3://" + transfer_.name() +
+                " were answered with HTTP " + std::to_string(head.status) + " and no Content-Range");
   }
   const std::string* etag = head.find("etag");
   if (!end_) {
@@ -449,8 +451,8 @@ bool PartSink::begin(const http::ResponseHead& head) {
   // An empty object: s3rver claims "bytes 0-0/0" with a Content-Length of 1 it never sends.
   if (range.total == 0) return false;
   if (range.first != at || range.end != *end_)
-    throw NetworkError("asked for bytes " + std::to_string(at) + "-" + std::to_string(*end_ - 1) +
-                       ", the server sent " + std::to_string(range.first) + "-" + std::to_string(range.end - 1));
+    throw Error("asked for bytes " + std::to_string(at) + "-" + std::to_string(*end_ - 1) +
+                ", the server sent " + std::to_string(range.first) + "-" + std::to_string(range.end - 1));
   if (!inner_) inner_ = transfer_.make_sink(loop_, buffer_, offset_, *end_ - offset_);
   return true;
 }

@@ -180,6 +180,14 @@ std::string open_root(std::string_view name) {
 
 }  // namespace
 
+bool xml_can_carry(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::optional<char32_t> cp = next_code_point(s, i);
+    if (!cp || !is_xml_char(*cp)) return false;
+  }
+  return true;
+}
+
 std::optional<ErrorInfo> parse_error(std::string_view body) {
   pugi::xml_document doc;
   if (!load(doc, body) || std::string_view(doc.document_element().name()) != "Error") return std::nullopt;

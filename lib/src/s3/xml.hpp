@@ -49,6 +49,9 @@ CopyObjectResult parse_copy_object_result(std::string_view body);
 
 // A DeleteObjects body for 1 to 1000 non-empty keys; quiet asks the server to report failures only.
 std::string build_delete_objects(std::span<const std::string> keys, bool quiet);
+// Whether s is UTF-8 of characters XML 1.0 can carry (no control characters but tab, newline and carriage
+// return; no U+FFFE, U+FFFF): what a key must be to travel in a request body.
+bool xml_can_carry(std::string_view s);
 // A CompleteMultipartUpload body listing parts in the order given, which S3 wants ascending.
 std::string build_complete_multipart(std::span<const CompletedPart> parts, bool include_crc32c);
 // A CreateBucket body; empty for us-east-1 (or no region), which S3 wants without one.
