@@ -2,15 +2,15 @@
 """s3-cli against a server that lies (tests/fault_server/fault_s3.py, started here on a free port).
 
 Transient faults (a reset or a clean close mid-body, 503 SlowDown, 500, a stall, chunked bodies,
-Connection: close, a status line that is not HTTP) are retried and the bytes end exact (SHA-256); a
-timeout on a kept-alive connection is an attempt like any other. Permanent ones, or transient ones that
-never end (403, 404, malformed XML, a status line that is not HTTP on every attempt, a broken chunked
-encoding, a 1 MiB header block, a 200 carrying <Error> on
-CompleteMultipartUpload, a body that fails its checksum) end with exit 1, one line on stderr naming the
-cause, no file left behind and no multipart upload left open; so does a server that ignores Range on the
-parts after the first, at once. A key XML cannot carry is deleted on its own, beside the batch. Also: a server clock two hours ahead
-(RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small tmpfs, when
-the test may mount one).
+Connection: close, a status line that is not HTTP, a 200 carrying <Error> on CompleteMultipartUpload) are
+retried and the bytes end exact (SHA-256); a timeout on a kept-alive connection is an attempt like any
+other. Permanent ones, or transient ones that never end (403, 404, malformed XML, a status line that is not
+HTTP on every attempt, a broken chunked encoding, a 1 MiB header block, <Error> on every Complete, a body
+that fails its checksum) end with exit 1, the retries' notices and one line naming the cause, no file left
+behind and no multipart upload left open; so does a server that ignores Range on the parts after the
+first, at once. A key XML cannot carry is deleted on its own, beside the batch. Also: a server clock two
+hours ahead (RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small
+tmpfs, when the test may mount one).
 """
 import os
 import subprocess
@@ -276,8 +276,23 @@ class Faults(fault_server.FaultServerTestCase):
     def test_denied_part_aborts_the_upload(self):
         self.check_put_in_parts_fails("UploadPart", "access_denied", r"AccessDenied")
 
-    def test_error_in_200_on_complete_aborts_the_upload(self):
-        self.check_put_in_parts_fails("CompleteMultipartUpload", "error_in_200", r"InternalError")
+    def test_error_in_200_on_complete_is_retried(self):
+        # S3 may answer Complete with 200 and an <Error> inside: asked again, the upload completes.
+        self.server.arm("CompleteMultipartUpload", "error_in_200", count=1)
+        res, data = self.put_in_parts("completed.bin")
+        self.assertEqual(res.rc, 0, res.describe())
+        self.assertEqual(self.server.get(BUCKET, "completed.bin"), data)
+        self.assertEqual([e["op"] for e in self.server.log() if e["op"].endswith("MultipartUpload")],
+                         ["CreateMultipartUpload", "CompleteMultipartUpload", "CompleteMultipartUpload"])
+
+    def test_error_in_200_on_every_complete_aborts_the_upload(self):
+        self.server.arm("CompleteMultipartUpload", "error_in_200", count=-1)
+        res, _ = self.put_in_parts("big.bin")
+        self.assertEqual(res.rc, 1, res.describe())
+        self.assertRegex(res.stderr.strip().splitlines()[-1], r"^s3-cli: .*InternalError.*\(4 attempts over ")
+        self.assertEqual(self.server.uploads(), [], "the multipart upload was left open")
+        self.assertIsNone(self.server.get(BUCKET, "big.bin"))
+        self.assertEqual(self.faults_served("error_in_200"), 4)
 
 if __name__ == "__main__":
     harness.main()

@@ -6,6 +6,7 @@
 #include "auth/hash.hpp"
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
+#include "s3/attempt_trace.hpp"
 #include "s3/checksum_sink.hpp"
 #include "s3/checksums.hpp"
 #include "s3/executor.hpp"
@@ -256,12 +257,26 @@ io::Task<std::string> complete_multipart_upload(LoopContext& context, std::strin
             [](const CompletedPart& a, const CompletedPart& b) { return a.part_number < b.part_number; });
   const std::string body = build_complete_multipart(parts, with_crc32c);
   http::MemorySource source(http::as_bytes(body));
-  S3Request request{.method = "POST", .bucket = bucket, .key = key, .body = &source, .payload_hash = payload_sha256(body)};
+  // One policy for both kinds of failure: those execute() meets, and an <Error> inside a 200, which S3 says
+  // may come and which is worth asking again before the caller gives the whole upload up.
+  RetryPolicy retry(context.endpoint());
+  S3Request request{.method = "POST", .bucket = bucket, .key = key, .body = &source,
+                    .payload_hash = payload_sha256(body), .retry = &retry};
   request.query.emplace_back("uploadId", upload_id);
   request.headers.push_back({"Content-Type", "application/xml"});
-  S3Response r = co_await execute(context, request);
-  // A 200 may still carry an <Error>: the reader throws it. An empty ETag (radosgw) is no failure.
-  co_return parse_complete_multipart(r.body);
+  for (;;) {
+    try {
+      io::Task<S3Response> attempt = execute(context, request);
+      const S3Response r = co_await std::move(attempt);
+      // An empty ETag (radosgw) is no failure.
+      co_return parse_complete_multipart(r.body);
+    } catch (const S3Error& e) {
+      if (!retry.retry(e, [&] { return describe_request(request); })) throw retry.exhausted(e);
+    } catch (const NetworkError& e) {
+      throw retry.exhausted(e);
+    }
+    co_await context.loop().sleep(retry.pause());
+  }
 }
 
 io::Task<void> abort_multipart_upload(LoopContext& context, std::string bucket, std::string key, std::string upload_id) {
