@@ -62,7 +62,7 @@ class CliErrorsOffline(OneLineErrors, unittest.TestCase):
     def test_usage_errors_read_plainly(self):
         unknown = self.run_offline("frobnicate", "s3://b")
         self.assertEqual(unknown.rc, 2, unknown.describe())
-        self.assertRegex(unknown.stderr, r"^s3-cli: unknown command 'frobnicate' \(commands: ls, mb, rb, ")
+        self.assertRegex(unknown.stderr, r"^s3-cli: unknown command 'frobnicate' \(commands: ls, du, mb, rb, ")
         for args, said in ((["--inflight", "0", "ls"], "not in range 1 to 4096"),
                            (["--cli-read-timeout", "-1", "ls"], "not in range 0 to 4294967\n"),
                            (["--threads", "100000", "ls"], f"not in range 0 to {16 * os.cpu_count()}\n")):
