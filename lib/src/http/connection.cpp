@@ -14,15 +14,18 @@ io::Task<void> Connection::send_request(const Request& request, BodySource* body
   saw_response_bytes_ = false;
   bytes_sent_ = bytes_received_ = 0;
   if (!body) {
+    refuse_if_cancelled();
     co_await stream_->write_all(as_bytes(head));
     bytes_sent_ = head.size();
     co_return;
   }
   // The head rides with the first piece of the body: one send for small requests.
   std::span<const std::byte> piece = co_await body->next();
+  refuse_if_cancelled();
   co_await stream_->write_all(as_bytes(head), piece);
   bytes_sent_ = head.size() + piece.size();
   while (!(piece = co_await body->next()).empty()) {
+    refuse_if_cancelled();
     co_await stream_->write_all(piece);
     bytes_sent_ += piece.size();
   }
@@ -45,6 +48,7 @@ io::Task<const ResponseHead*> Connection::read_head(bool head_request) {
       }
     }
     in_begin_ = in_end_ = 0;
+    refuse_if_cancelled();
     std::size_t n = co_await stream_->read_some(in_);
     if (n == 0) {
       throw NetworkError("connection closed by " + stream_->peer() +
@@ -89,6 +93,7 @@ io::Task<void> Connection::read_body(BodySink& sink) {
     while (remaining > 0) {
       std::span<std::byte> dest = sink.buffer();
       if (dest.size() > remaining) dest = dest.first(std::size_t(remaining));
+      refuse_if_cancelled();
       std::size_t n = co_await stream_->read_some(dest);
       if (n == 0)
         throw NetworkError("connection closed by " + stream_->peer() + " after " +
@@ -111,6 +116,7 @@ io::Task<void> Connection::read_body(BodySink& sink) {
         if (parser_.message_complete()) break;
       }
       in_begin_ = in_end_ = 0;
+      refuse_if_cancelled();
       std::size_t n = co_await stream_->read_some(in_);
       if (n == 0) {
         parser_.finish_at_eof();

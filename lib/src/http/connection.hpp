@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 
@@ -52,8 +53,15 @@ class Connection {
   std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
   std::uint64_t bytes_received() const noexcept { return bytes_received_; }
   io::Stream& stream() noexcept { return *stream_; }
+  // Once *flag is set, every read or write this connection would start fails with raws3::Cancelled
+  // instead. A loop's cancellation reaches the operations under way when it runs; this reaches those a
+  // request would start after it (the receive that follows a send that had just completed). Null: none.
+  void cancel_with(const std::atomic<bool>* flag) noexcept { cancel_flag_ = flag; }
 
  private:
+  void refuse_if_cancelled() const {
+    if (cancel_flag_ && cancel_flag_->load(std::memory_order_acquire)) throw Cancelled("cancelled before it could finish");
+  }
   // Moves already-received body bytes into the sink.
   io::Task<void> copy_into(BodySink& sink, std::span<const std::byte> bytes);
   std::span<const std::byte> unread() const noexcept {
@@ -61,6 +69,7 @@ class Connection {
   }
 
   std::unique_ptr<io::Stream> stream_;
+  const std::atomic<bool>* cancel_flag_ = nullptr;
   ResponseParser parser_;
   // Status line and headers land here; so may the first bytes of a body, which we then copy once.
   std::array<std::byte, 16 * 1024> in_{};

@@ -145,6 +145,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
       // have closed it as we sent, and then nothing tells whether the request reached it.
       http::PooledConnection connection = co_await pool.acquire(fresh || !request.idempotent);
       check_cancelled(context, request.cleanup);  // the wait for a connection may have outlasted a cancel
+      connection->cancel_with(request.cleanup ? nullptr : &endpoint.cancelled);
       const bool reused = connection->requests_served() > 0;
       trace.connected(reused);
       try {
