@@ -15,6 +15,7 @@
 #include "io/loop.hpp"
 #include "raws3/config.hpp"
 #include "raws3/error.hpp"
+#include "numeric_locale.hpp"
 #include "s3/multipart_put.hpp"
 
 using namespace raws3;
@@ -235,4 +236,20 @@ TEST_CASE("Config{} reads no environment and cannot throw; from_environment() re
   CHECK_THROWS_AS(Config::from_environment(), ConfigError);
   ::unsetenv("RAWS3_THREADS");
   CHECK_THROWS_WITH(Config::from_environment(), Contains("RAWS3_PUT_PART_SIZE: 1MiB"));
+}
+
+TEST_CASE("sizes read the same whatever the program's locale, a comma for a decimal point included") {
+  for (const char* locale : {"C", "de_DE.UTF-8"}) {
+    CAPTURE(locale);
+    test::NumericLocale numeric(locale);
+    if (std::string(locale) != "C") REQUIRE(test::NumericLocale::decimal_point() == ",");
+    CHECK(parse_byte_size("8388608", "size") == 8388608);
+    CHECK(parse_byte_size("64KiB", "size") == 64 * 1024);
+    CHECK(parse_byte_size("1.5GiB", "size") == 1536ull << 20);
+    CHECK(parse_byte_size("0.5m", "size") == 512 * 1024);
+    for (const char* bad : {"", "1,5GiB", "-1", "8 MiB", "MiB", "nan", "inf", "1e30"}) {
+      CAPTURE(bad);
+      CHECK_THROWS_AS(parse_byte_size(bad, "size"), ConfigError);
+    }
+  }
 }

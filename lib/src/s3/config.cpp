@@ -1,4 +1,5 @@
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -13,13 +14,11 @@ std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
     return ConfigError(std::string(what) + ": '" + std::string(text) +
                        "' is not a size (examples: 8388608, 64KiB, 8MiB, 1GiB)");
   };
-  std::string s(text);
-  if (s.empty()) throw bad();
-  errno = 0;
-  char* end = nullptr;
-  double number = std::strtod(s.c_str(), &end);
-  if (errno != 0 || end == s.c_str() || !(number >= 0) || !std::isfinite(number)) throw bad();
-  std::string unit(end);
+  // from_chars, not strtod: the same text means the same size whatever locale the program has set.
+  double number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || !(number >= 0) || !std::isfinite(number)) throw bad();
+  std::string unit(end, text.data() + text.size());
   for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
   static const struct {
     const char* suffixes[4];
