@@ -120,6 +120,11 @@ io::Task<void> Connection::read_body(BodySink& sink) {
       std::size_t n = co_await stream_->read_some(in_);
       if (n == 0) {
         parser_.finish_at_eof();
+        // Nothing but the close ends such a body: over TLS, a close that close_notify did not vouch for
+        // may be an attacker's or a broken path's cut.
+        if (!head.chunked && !stream_->end_authenticated())
+          throw NetworkError("connection from " + stream_->peer() +
+                             " closed without TLS close_notify: a body that only the close ends may be cut short");
         break;
       }
       bytes_received_ += n;

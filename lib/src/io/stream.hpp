@@ -22,6 +22,9 @@ class Stream {
   virtual Task<std::size_t> read_some(std::span<std::byte> dst) = 0;
   // Sends all of first then all of second (a request head and its body, without joining them).
   virtual Task<void> write_all(std::span<const std::byte> first, std::span<const std::byte> second = {}) = 0;
+  // Whether the end read_some reported was the peer's own word: TLS's close_notify rather than a TCP close
+  // anyone on the path could have made. Plain TCP cannot tell the two apart, and says true.
+  virtual bool end_authenticated() const noexcept { return true; }
 
   Loop& loop() const noexcept { return loop_; }
   const std::string& peer() const noexcept { return peer_; }

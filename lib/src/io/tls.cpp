@@ -44,6 +44,7 @@ class TlsStream final : public Stream {
     SSL_set_app_data(ssl_, &session_key_);
   }
   const std::string& session_key() const noexcept { return session_key_; }
+  bool end_authenticated() const noexcept override { return !end_unauthenticated_; }
   ~TlsStream() override {
     SSL_free(ssl_);  // frees the internal half of the pair
     BIO_free(network_);
@@ -77,7 +78,10 @@ class TlsStream final : public Stream {
       switch (SSL_get_error(ssl_, rc)) {
         case SSL_ERROR_WANT_READ:
           co_await flush();
-          if (!co_await fill()) co_return 0;
+          if (!co_await fill()) {
+            end_unauthenticated_ = true;  // a TCP close with no close_notify before it
+            co_return 0;
+          }
           break;
         case SSL_ERROR_WANT_WRITE:
           co_await flush();
@@ -140,13 +144,15 @@ class TlsStream final : public Stream {
   SSL* ssl_;
   BIO* network_;
   std::string session_key_;  // which endpoint's session cache slot this connection feeds
+  bool end_unauthenticated_ = false;
 };
 
 TlsContext::TlsContext(const TlsOptions& options) {
   ctx_ = SSL_CTX_new(TLS_client_method());
   if (!ctx_) throw NetworkError("TLS setup: " + openssl_error_text());
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  // HTTP framing tells a truncated body apart; many S3 servers close without close_notify.
+  // Many S3 servers close without close_notify: HTTP framing tells a truncated body apart, and a body that
+  // only the close delimits must end with one (http::Connection asks Stream::end_authenticated).
   SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
   if (options.verify) {
