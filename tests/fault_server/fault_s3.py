@@ -70,6 +70,7 @@ FAULTS = {
                   "from it get 403 RequestTimeTooSkewed; every answer's Date is by that clock",
     "flip_byte": "one byte of the body changed, its checksum header left as it was",
     "no_checksum": "no x-amz-checksum-* header in the answer, as for an object stored without a checksum",
+    "early_error": "a PUT or POST answered 403 AccessDenied after 64 KiB of its body, and the connection closed",
     "ignore_range": "GetObject answers the whole object, 200 and no Content-Range, whatever Range asked for",
     "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
     "delay": "the answer after `seconds` (default 1), the request's body read first",
@@ -363,13 +364,25 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(path, self.read_body())
         bucket, _, key = path.lstrip("/").partition("/")
         op, run = self.route(bucket, key, query)
-        body = self.read_body() if self.command in ("PUT", "POST") else b""
         self.fault = self.state.take_fault(op, key)
+        early = self.fault and self.fault["fault"] == "early_error" and self.command in ("PUT", "POST")
+        if early:
+            # What S3 does with a request it refuses from its headers: answers before the body is in, and
+            # closes; the unread rest makes the close a reset.
+            self.rfile.read(min(64 << 10, int(self.headers.get("Content-Length") or 0)))
+            body = b""
+        else:
+            body = self.read_body() if self.command in ("PUT", "POST") else b""
         self.entry = {"op": op, "key": key, "fault": self.fault["fault"] if self.fault else None,
                       "request_id": self.request_id, "authorization": self.headers.get("Authorization"),
                       "access_key": self.access_key(query), "started": arrived, "ended": None, "status": None}
         with self.state.lock:
             self.state.log.append(self.entry)
+        if early:
+            self.close_connection = True
+            self.answer_error(403, "AccessDenied", "Access Denied")
+            self.entry["ended"] = time.time()
+            return
         try:
             self.run_with_faults(op, run, bucket, key, query, body)
         finally:

@@ -276,6 +276,17 @@ class Faults(fault_server.FaultServerTestCase):
     def test_denied_part_aborts_the_upload(self):
         self.check_put_in_parts_fails("UploadPart", "access_denied", r"AccessDenied")
 
+    def test_an_answer_before_the_body_is_in_keeps_its_code(self):
+        # The server refuses a large PUT from its headers and closes while the body is still going: the
+        # S3 code is what the user learns, not "connection reset", and it is not retried.
+        src = self.tmp / "src.bin"
+        src.write_bytes(harness.random_bytes(4 << 20, seed="early"))
+        self.server.arm("PutObject", "early_error", key="early.bin")
+        res = self.cli("--part-size", "8MiB", "put", str(src), f"s3://{BUCKET}/early.bin")
+        self.assert_failed(res, r"AccessDenied.*403")
+        self.assertEqual(self.faults_served("early_error"), 1)
+        self.assertIsNone(self.server.get(BUCKET, "early.bin"))
+
     def test_error_in_200_on_complete_is_retried(self):
         # S3 may answer Complete with 200 and an <Error> inside: asked again, the upload completes.
         self.server.arm("CompleteMultipartUpload", "error_in_200", count=1)

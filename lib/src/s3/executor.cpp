@@ -149,8 +149,24 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
       const bool reused = connection->requests_served() > 0;
       trace.connected(reused);
       try {
-        co_await connection->send_request(wire, request.body);
-        const http::ResponseHead head = *co_await connection->read_head(is_head);
+        // A server may refuse a request from its headers alone, answer before the body is in and close:
+        // the send then fails, but the answer, with its S3 code, is what to report. Only when there is none
+        // does the send's failure stand.
+        std::exception_ptr send_failure;
+        try {
+          co_await connection->send_request(wire, request.body);
+        } catch (const NetworkError&) {
+          send_failure = std::current_exception();
+        }
+        std::optional<http::ResponseHead> answered;
+        try {
+          answered = *co_await connection->read_head(is_head);
+        } catch (const NetworkError&) {
+          if (!send_failure) throw;
+        }
+        // A success before the whole body went would be a server's mistake: the send's failure stands.
+        if (send_failure && (!answered || answered->status / 100 == 2)) std::rethrow_exception(send_failure);
+        const http::ResponseHead head = std::move(*answered);
         trace.answered(head);
         if (head.status >= 200 && head.status < 300) {
           S3Response response{head, {}};
