@@ -33,13 +33,6 @@ class UnknownHost final : public NetworkError {
   using NetworkError::NetworkError;
 };
 
-// No progress on a connection within its idle timeout. Unlike a reset or an early close, it does not show
-// that the server dropped the connection before our request reached it: it may still be working on it.
-class StreamTimeout final : public NetworkError {
- public:
-  using NetworkError::NetworkError;
-};
-
 // Every address of host:port (getaddrinfo, blocking). Throws UnknownHost or raws3::NetworkError naming
 // the host.
 std::vector<SocketAddress> resolve(const std::string& host, std::uint16_t port);

@@ -8,8 +8,16 @@
 
 #include "io/loop.hpp"
 #include "io/task.hpp"
+#include "raws3/error.hpp"
 
 namespace raws3::io {
+
+// No progress on a connection within its idle timeout. Unlike a reset or an early close, it does not show
+// that the server dropped the connection before our request reached it: it may still be working on it.
+class StreamTimeout final : public NetworkError {
+ public:
+  using NetworkError::NetworkError;
+};
 
 class Stream {
  public:

@@ -6,7 +6,7 @@
 #include "auth/timestamp.hpp"
 #include "auth/uri_encode.hpp"
 #include "http/response_parser.hpp"
-#include "io/socket.hpp"
+#include "io/stream.hpp"
 #include "raws3/error.hpp"
 #include "s3/addressing.hpp"
 #include "s3/attempt_trace.hpp"
