@@ -87,6 +87,19 @@ class Driver:
     def leftovers(self):
         return sorted(p.name for p in self.tmp.iterdir() if ".raws3-" in p.name)
 
+    def bytes_landed(self, proc):
+        """Whether proc has written into a download's file in self.tmp yet: an unnamed one (O_TMPFILE, seen
+        through /proc/PID/fd) or a hidden temporary beside its target."""
+        fds = f"/proc/{proc.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                target = os.readlink(f"{fds}/{fd}")
+                if target.startswith(str(self.tmp) + "/") and os.stat(f"{fds}/{fd}").st_size > 0:
+                    return True
+            except OSError:
+                pass  # closed meanwhile
+        return any((self.tmp / name).stat().st_size > 0 for name in self.leftovers())
+
 
 class RangeGetMixin(Driver):
     def test_sizes_into_every_destination(self):
@@ -202,7 +215,7 @@ class RangeGetLargeMixin(Driver):
         tuning = {**self.tuning(), "RAWS3_GET_INFLIGHT": "1", "RAWS3_THREADS": "1"}
         with self.start("file", key, dest, tuning=tuning, stdout=subprocess.DEVNULL) as proc:
             deadline = time.monotonic() + 60
-            while not any((self.tmp / name).stat().st_size > 0 for name in self.leftovers()):
+            while not self.bytes_landed(proc):
                 self.assertIsNone(proc.poll(), "the download ended before the object could be replaced")
                 self.assertLess(time.monotonic(), deadline)
                 time.sleep(0.005)
