@@ -70,25 +70,28 @@ struct TlsPeer {
   }
 };
 
-// One GET over TLS on fd (which it takes): the body, or the error that ended it.
+// One GET over TLS on fd (which it takes) into outcome: the body, or the error that ended it. A named
+// coroutine, not a lambda: a temporary lambda's closure is gone before the loop resumes the coroutine.
+io::Task<void> fetch(io::TlsContext& tls, io::Loop& loop, int fd, std::string& outcome) {
+  try {
+    io::Task<std::unique_ptr<io::Stream>> connect = tls.connect(loop, fd, "peer", io::Millis(5000), "localhost");
+    http::Connection connection(co_await std::move(connect));
+    const http::Request request{"GET", "/b/k", {{"Host", "localhost"}}};
+    co_await connection.send_request(request, nullptr);
+    co_await connection.read_head(false);
+    http::StringSink sink(1 << 20);
+    co_await connection.read_body(sink);
+    outcome = "body: " + sink.take();
+  } catch (const std::exception& e) {
+    outcome = std::string("error: ") + e.what();
+  }
+}
+
 std::string get_over_tls(const Certificate& certificate, int fd) {
   io::Loop loop;
   io::TlsContext tls(io::TlsOptions{.verify = true, .ca_bundle = certificate.cert.string()});
   std::string outcome;
-  io::spawn([](io::TlsContext& tls, io::Loop& loop, int fd, std::string& outcome) -> io::Task<void> {
-    try {
-      io::Task<std::unique_ptr<io::Stream>> connect = tls.connect(loop, fd, "peer", io::Millis(5000), "localhost");
-      http::Connection connection(co_await std::move(connect));
-      const http::Request request{"GET", "/b/k", {{"Host", "localhost"}}};
-      co_await connection.send_request(request, nullptr);
-      co_await connection.read_head(false);
-      http::StringSink sink(1 << 20);
-      co_await connection.read_body(sink);
-      outcome = "body: " + sink.take();
-    } catch (const std::exception& e) {
-      outcome = std::string("error: ") + e.what();
-    }
-  }(tls, loop, fd, outcome), [&](std::exception_ptr) { loop.request_stop(); });
+  io::spawn(fetch(tls, loop, fd, outcome), [&](std::exception_ptr) { loop.request_stop(); });
   loop.run();
   return outcome;
 }

@@ -201,7 +201,7 @@ SSL_SESSION* TlsContext::take_session(const std::string& key) {
 }
 
 Task<std::unique_ptr<Stream>> TlsContext::connect(Loop& loop, int fd, std::string peer, Millis idle_timeout,
-                                                  const std::string& server_name) {
+                                                  std::string server_name) {
   SSL* ssl = SSL_new(ctx_);
   BIO* internal = nullptr;
   BIO* network = nullptr;

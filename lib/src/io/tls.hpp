@@ -36,9 +36,10 @@ class TlsContext {
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
-  // Upgrades a connected socket: handshake, chain and host-name checks. Takes ownership of fd.
+  // Upgrades a connected socket: handshake, chain and host-name checks. Takes ownership of fd. By value:
+  // the coroutine starts when awaited, after the caller's temporaries are gone.
   Task<std::unique_ptr<Stream>> connect(Loop& loop, int fd, std::string peer, Millis idle_timeout,
-                                        const std::string& server_name);
+                                        std::string server_name);
 
  private:
   friend class TlsStream;
