@@ -162,3 +162,42 @@ measure() {
 results_table() {
   python3 "$perf_dir/results.py" table "$results"
 }
+
+# timed NAME CMD...: one line "NAME wall cpu rss_kib server_cpu" into $work/times: wall and CPU-seconds
+# (user + system) and peak RSS of the whole process (GNU time), and the CPU-seconds the server of PID
+# $minio_pid spent meanwhile (/proc/PID/stat). CMD's output goes to $work/out and $work/err.
+# shellcheck disable=SC2154  # work and minio_pid belong to the sourcing script
+timed() {
+  local name=$1 e u s m before
+  shift
+  before=$(server_cpu)
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
+    echo "$name failed:" >&2; tail -n 3 "$work/err" >&2; return 1; }
+  read -r e u s m <"$work/time"
+  echo "$name $e $(python3 -c "print($u + $s)") $m $(python3 -c "print($(server_cpu) - $before)")" >>"$work/times"
+}
+server_cpu() {
+  python3 -c "import os; f=open('/proc/$minio_pid/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"
+}
+
+# times_table COLUMN BASE: the medians of $work/times ("WORKLOAD VARIANT wall cpu rss server" lines, timed's)
+# as a Markdown table, one row per workload and variant (the COLUMN, e.g. "client"), each wall time also
+# as a ratio to the BASE variant's of the same workload.
+# shellcheck disable=SC2154
+times_table() {
+  python3 - "$work/times" "$1" "$2" <<'PY'
+import collections, statistics, sys
+times, column, base = sys.argv[1:]
+rows = collections.defaultdict(list)
+for line in open(times):
+    workload, variant, wall, cpu, rss, server = line.split()
+    rows[(workload, variant)].append((float(wall), float(cpu), int(rss), float(server)))
+print(f"| workload | {column} | seconds | time / {base}'s | CPU-s | peak RSS MiB | server CPU-s | runs |")
+print("|---|---|---|---|---|---|---|---|")
+for (workload, variant), runs in rows.items():
+    median = lambda i: statistics.median(r[i] for r in runs)
+    ratio = f"{median(0) / statistics.median(r[0] for r in rows[(workload, base)]):.2f}" if variant != base else ""
+    print(f"| {workload} | {variant} | {median(0):.3f} | {ratio} | {median(1):.2f} | {median(2) / 1024:.0f} | "
+          f"{median(3):.2f} | {len(runs)} |")
+PY
+}

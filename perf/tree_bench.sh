@@ -37,18 +37,6 @@ bucket=raws3-tree-bench-$$
 trap '"${s3cli[@]}" rb --force "s3://$bucket" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 minio_pid=$(cat "${env_file%/env}/pid")
-server_cpu() { python3 -c "import os,sys; f=open('/proc/$minio_pid/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"; }
-
-# timed NAME CMD...: one line "NAME wall cpu rss_kib server_cpu" into $work/times.
-timed() {
-  local name=$1 e u s m before
-  shift
-  before=$(server_cpu)
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-    echo "$name failed:" >&2; tail -n 3 "$work/err" >&2; return 1; }
-  read -r e u s m <"$work/time"
-  echo "$name $e $(python3 -c "print($u + $s)") $m $(python3 -c "print($(server_cpu) - $before)")" >>"$work/times"
-}
 keys() { "$cli" --endpoint-url "$endpoint" ls -r "s3://$bucket/$1" | wc -l; }
 
 : >"$work/times"
@@ -80,19 +68,4 @@ for n in $COUNTS; do
   "${s3cli[@]}" rm -r "s3://$bucket/sync-$n/"
 done
 
-python3 - "$work/times" <<'PY'
-import statistics, sys, collections
-rows = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    workload, tool, wall, cpu, rss, server = line.split()
-    rows[(workload, tool)].append((float(wall), float(cpu), int(rss), float(server)))
-print("| workload | client | seconds | s3-cli / s5cmd time | CPU-s | peak RSS MiB | MinIO CPU-s | runs |")
-print("|---|---|---|---|---|---|---|---|")
-for (workload, tool), runs in rows.items():
-    wall = statistics.median(r[0] for r in runs)
-    peer = statistics.median(r[0] for r in rows[(workload, "s5cmd")])
-    ratio = f"{wall / peer:.2f}" if tool == "s3-cli" else ""
-    print(f"| {workload} | {tool} | {wall:.3f} | {ratio} | {statistics.median(r[1] for r in runs):.2f} | "
-          f"{statistics.median(r[2] for r in runs) / 1024:.0f} | {statistics.median(r[3] for r in runs):.2f} | "
-          f"{len(runs)} |")
-PY
+times_table client s5cmd

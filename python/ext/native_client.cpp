@@ -110,7 +110,8 @@ std::unique_ptr<NativeClient> make_client(const std::optional<std::string>& endp
                                           const std::optional<std::string>& log_level,
                                           const std::optional<std::string>& access_key_id,
                                           const std::optional<std::string>& secret_access_key,
-                                          const std::optional<std::string>& session_token) {
+                                          const std::optional<std::string>& session_token,
+                                          const std::optional<std::string>& checksum_mode) {
   Config config = Config::from_environment();
   if (access_key_id || secret_access_key) {
     if (!access_key_id || !secret_access_key)
@@ -135,6 +136,7 @@ std::unique_ptr<NativeClient> make_client(const std::optional<std::string>& endp
     tuning.get_part_size = tuning.put_part_size = *part_size;
   }
   if (inflight && *inflight) tuning.get_inflight = tuning.put_inflight = *inflight;
+  if (checksum_mode) tuning.checksum_mode = parse_checksum_mode(*checksum_mode, "checksum_mode");
   if (log_level) {
     const std::optional<LogLevel> level = parse_log_level(*log_level);
     if (!level) throw ConfigError("log_level must be 'off', 'error', 'warn', 'info' or 'debug', not '" + *log_level + "'");
@@ -264,7 +266,7 @@ void bind_native_client(py::module_& m) {
       .def(py::init(&make_client), arg("endpoint_url"), arg("region"), arg("profile"), arg("addressing"),
            arg("ca_bundle"), arg("verify_ssl"), arg("anonymous"), arg("threads"), arg("max_conns"), arg("part_size"),
            arg("inflight"), arg("log_level"), arg("aws_access_key_id"), arg("aws_secret_access_key"),
-           arg("aws_session_token"))
+           arg("aws_session_token"), arg("checksum_mode"))
       .def_property_readonly("region", [](NativeClient& n) { return with_client(n, [](Client& c) { return c.region(); }); })
       .def_property_readonly("endpoint_url",
                              [](NativeClient& n) { return with_client(n, [](Client& c) { return c.endpoint_url(); }); })

@@ -89,7 +89,10 @@ class Client:
     verify_ssl: False accepts any TLS certificate. threads: event loops (0: one per core).
     max_conns: connections per loop. part_size: bytes per upload part and GET range (5 MiB to 5 GiB).
     inflight: parts in flight per transfer. checksum: ``"crc32c"`` (default), ``"md5"`` or ``"none"``,
-    sent with every upload for the server to verify. anonymous: unsigned requests (public buckets).
+    sent with every upload for the server to verify. checksum_mode: whether whole-object downloads are
+    checked against the server's checksum, ``"when-available"`` (default; else ``RAWS3_CHECKSUM_MODE``),
+    ``"required"`` (an object without one raises ``IntegrityError``) or ``"off"``; bytes that do not
+    match are fetched once more, then raise ``IntegrityError``. anonymous: unsigned requests (public buckets).
     log_level: ``"debug"``, ``"info"``, ``"warn"``, ``"error"`` or None (off), to stderr.
     aws_access_key_id, aws_secret_access_key, aws_session_token: static credentials (boto3's names);
     None looks them up as awscli does (variables, profile, assume-role, web identity,
@@ -106,14 +109,14 @@ class Client:
                  part_size: Optional[int] = None, inflight: Optional[int] = None, checksum: str = "crc32c",
                  anonymous: bool = False, log_level: Optional[str] = None,
                  aws_access_key_id: Optional[str] = None, aws_secret_access_key: Optional[str] = None,
-                 aws_session_token: Optional[str] = None):
+                 aws_session_token: Optional[str] = None, checksum_mode: Optional[str] = None):
         if checksum not in ("crc32c", "md5", "none"):
             raise ValueError(f"checksum must be 'crc32c', 'md5' or 'none', not {checksum!r}")
         self._checksum = checksum
         self._native = _raws3.NativeClient(endpoint_url, region, profile, addressing, ca_bundle, verify_ssl,
                                            anonymous, threads or None, max_conns, part_size, inflight,
                                            log_level, aws_access_key_id, aws_secret_access_key,
-                                           aws_session_token)
+                                           aws_session_token, checksum_mode)
         _open_clients.add(self)
 
     # What the configuration resolved to.

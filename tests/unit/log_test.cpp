@@ -129,14 +129,14 @@ TEST_CASE("Debug: one line per attempt, the retry notice between them") {
   REQUIRE(lines.size() == 3);
 
   CHECK(lines[0].level == LogLevel::Debug);
-  CHECK_THAT(lines[0].text, Catch::Matches("GET s3://b/k bytes=0-[0-9]+: 503 SlowDown in [0-9.]+ ms \\(attempt 1 of 3, new connection, "
+  CHECK_THAT(lines[0].text, Catch::Matches("GET s3://b/k: 503 SlowDown in [0-9.]+ ms \\(attempt 1 of 3, new connection, "
                                            "sent " + std::to_string(requests[0].size()) + " B, received " +
                                            std::to_string(kSlowDown.size()) + " B, request id REQ-ONE\\)"));
   CHECK(lines[1].level == LogLevel::Warn);
-  CHECK_THAT(lines[1].text, Catch::Matches("GET s3://b/k bytes=0-[0-9]+: SlowDown \\(HTTP 503\\): Please reduce your request rate\\. "
+  CHECK_THAT(lines[1].text, Catch::Matches("GET s3://b/k: SlowDown \\(HTTP 503\\): Please reduce your request rate\\. "
                                            "\\[request id REQ-ONE\\]; retrying in [0-9]+ ms \\(attempt 2 of 3\\)"));
   CHECK(lines[2].level == LogLevel::Debug);
-  CHECK_THAT(lines[2].text, Catch::Matches("GET s3://b/k bytes=0-[0-9]+: 200 in [0-9.]+ ms \\(attempt 2 of 3, reused connection, sent " +
+  CHECK_THAT(lines[2].text, Catch::Matches("GET s3://b/k: 200 in [0-9.]+ ms \\(attempt 2 of 3, reused connection, sent " +
                                            std::to_string(requests[1].size()) + " B, received " +
                                            std::to_string(kHello.size()) +
                                            " B, request id REQ-TWO, id2 HOST-TWO\\)"));

@@ -62,6 +62,7 @@ raws3::Config make_config(const GlobalOptions& options) {
   if (options.concurrency) tuning.transfers = *options.concurrency;
   if (options.connect_timeout) tuning.connect_timeout_ms = timeout_ms(*options.connect_timeout);
   if (options.read_timeout) tuning.timeout_ms = timeout_ms(*options.read_timeout);
+  if (options.checksum_mode) tuning.checksum_mode = raws3::parse_checksum_mode(*options.checksum_mode, "--checksum-mode");
   log_to_console(options, config);
   return config;
 }

@@ -44,6 +44,7 @@ struct GlobalOptions {
   std::optional<unsigned> concurrency;  // transfers in flight in cp -r (else RAWS3_TRANSFERS)
   unsigned page_size = 1000;  // keys per ListObjectsV2 request (awscli's --page-size)
   std::string checksum = "crc32c";  // what every uploaded part carries for the server to verify
+  std::optional<std::string> checksum_mode;  // downloads: off, when-available, required (else RAWS3_CHECKSUM_MODE)
   bool debug = false;  // every request attempt on stderr (else RAWS3_LOG)
   // Seconds (awscli's --cli-connect-timeout, --cli-read-timeout); 0: none. Unset: RAWS3_*_MS.
   std::optional<double> connect_timeout;

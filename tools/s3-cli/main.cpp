@@ -69,6 +69,10 @@ void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--checksum", g.checksum,
                  "What uploads carry for the server to verify: crc32c (x-amz-checksum-crc32c), md5 (Content-MD5), none")
       ->check(CLI::IsMember({"crc32c", "md5", "none"}));
+  app.add_option("--checksum-mode", g.checksum_mode,
+                 "Downloads checked against the server's checksum: off, when-available (default), required "
+                 "(RAWS3_CHECKSUM_MODE)")
+      ->check(CLI::IsMember({"off", "when-available", "required"}));
   app.add_option("--page-size", g.page_size, "Keys per listing request of ls, rm -r and cp -r")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000u));

@@ -26,6 +26,16 @@ enum class IoEngine {
   Epoll,
 };
 
+// Whether whole-object downloads are checked against the checksum the server holds for the object.
+enum class ChecksumMode {
+  Off,            // none asked for, none checked
+  WhenAvailable,  // checked wherever the server holds a checksum this client computes (CRC32C, CRC32, SHA-1, SHA-256)
+  Required,       // as WhenAvailable, and a download the server has no such checksum for fails (IntegrityError)
+};
+
+// "off", "when-available", "required"; throws ConfigError naming `what` (the flag or variable) otherwise.
+RAWS3_API ChecksumMode parse_checksum_mode(std::string_view text, std::string_view what);
+
 // Throughput knobs. Defaults are what we measured to pay on loopback and small machines; every field has a
 // RAWS3_* environment variable, read by Tuning::from_env (and Config::from_environment) alone.
 struct RAWS3_API Tuning {
@@ -55,6 +65,7 @@ struct RAWS3_API Tuning {
   // the background: requests go on with the old ones). getaddrinfo tells no TTL; 30 s is the JVM's default.
   unsigned dns_ttl_ms = 30'000;
   IoEngine io_engine = IoEngine::Auto;         // RAWS3_IO: auto, uring or epoll
+  ChecksumMode checksum_mode = ChecksumMode::WhenAvailable;  // RAWS3_CHECKSUM_MODE
 
   // Defaults overridden by the RAWS3_* variables that are set. A value that does not parse is a
   // ConfigError naming the variable.

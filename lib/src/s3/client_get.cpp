@@ -84,35 +84,40 @@ class AllocatingSink final : public http::BodySink {
 };
 
 // allocate must outlive the task.
-io::Task<std::uint64_t> get_allocated_once(s3::LoopContext& c, std::string bucket, std::string key,
-                                           const Allocation& allocate, std::optional<ByteRange> range) {
+io::Task<std::uint64_t> get_range_allocated(s3::LoopContext& c, std::string bucket, std::string key,
+                                            const Allocation& allocate, ByteRange range) {
   AllocatingSink sink(allocate);
-  io::Task<HeadResult> request = s3::get_in_one(c, bucket, key, range, sink);
+  io::Task<HeadResult> request = s3::get_range(c, bucket, key, range, sink);
   co_await std::move(request);
   co_return sink.filled();
 }
 
-// Drops a body, telling first_byte when the answer's head arrives.
-class FirstByteDiscardSink final : public http::BodySink {
- public:
-  explicit FirstByteDiscardSink(std::function<void()> first_byte) : first_byte_(std::move(first_byte)) {}
-  bool begin(const http::ResponseHead&) override {
-    if (first_byte_) first_byte_();
-    return true;
-  }
-  std::span<std::byte> buffer() override { return discard_.buffer(); }
-  io::Task<void> commit(std::size_t n) override { return discard_.commit(n); }
+// A whole object for a callback or future form: range_get's task form on the loop the call runs on, as
+// many calls at once spread over the loops themselves.
+io::Task<HeadResult> whole_on_loop(s3::LoopContext& home, const Tuning& tuning, std::string bucket, std::string key,
+                                   s3::Destination destination, GetOptions options) {
+  io::Task<HeadResult> get = s3::range_get_task(home, {&home}, 0, tuning, std::move(bucket), std::move(key),
+                                                std::move(destination), std::move(options));
+  co_return co_await std::move(get);
+}
 
- private:
-  std::function<void()> first_byte_;
-  http::DiscardSink discard_;
-};
+io::Task<std::string> whole_to_string(s3::LoopContext& home, const Tuning& tuning, std::string bucket, std::string key) {
+  std::string body;
+  io::Task<HeadResult> get = whole_on_loop(home, tuning, std::move(bucket), std::move(key),
+                                           s3::ToAllocated{[&body](std::uint64_t size) {
+                                             body.resize(std::size_t(size));
+                                             return std::as_writable_bytes(std::span(body));
+                                           }},
+                                           {});
+  co_await std::move(get);
+  co_return body;
+}
 
-io::Task<HeadResult> get_and_discard(s3::LoopContext& c, std::string bucket, std::string key,
-                                     std::function<void()> first_byte) {
-  FirstByteDiscardSink sink(std::move(first_byte));
-  io::Task<HeadResult> request = s3::get_object(c, bucket, key, std::nullopt, sink);
-  co_return co_await std::move(request);
+io::Task<std::uint64_t> whole_allocated(s3::LoopContext& home, const Tuning& tuning, std::string bucket, std::string key,
+                                        Allocation allocate) {
+  io::Task<HeadResult> get =
+      whole_on_loop(home, tuning, std::move(bucket), std::move(key), s3::ToAllocated{std::move(allocate)}, {});
+  co_return (co_await std::move(get)).size;
 }
 
 // The object to a regular file through a temporary beside it, renamed into place once complete.
@@ -154,13 +159,15 @@ std::string Client::get_object(const std::string& bucket, const std::string& key
 
 std::future<std::string> Client::get_object_async(std::string bucket, std::string key,
                                                   std::optional<ByteRange> range) {
+  if (!range)
+    return impl_->submit<std::string>(
+        [this, bucket, key](s3::LoopContext& c) { return whole_to_string(c, impl_->config.tuning, bucket, key); });
   return impl_->submit<std::string>([=](s3::LoopContext& c) -> io::Task<std::string> {
-    return [](s3::LoopContext& c, std::string bucket, std::string key,
-              std::optional<ByteRange> range) -> io::Task<std::string> {
+    return [](s3::LoopContext& c, std::string bucket, std::string key, ByteRange range) -> io::Task<std::string> {
       InMemorySink sink(bucket, key);
-      co_await s3::get_in_one(c, bucket, key, range, sink);
+      co_await s3::get_range(c, bucket, key, range, sink);
       co_return sink.take();
-    }(c, bucket, key, range);
+    }(c, bucket, key, *range);
   });
 }
 
@@ -169,11 +176,11 @@ std::uint64_t Client::get_into(const std::string& bucket, const std::string& key
   if (!range) return range_get(*impl_, "get_into", bucket, key, s3::ToMemory{dest}, {}).size;
   return impl_->run<std::uint64_t>("get_into", [=](s3::LoopContext& c) {
         return [](s3::LoopContext& c, std::string bucket, std::string key, std::span<std::byte> dest,
-                  std::optional<ByteRange> range) -> io::Task<std::uint64_t> {
+                  ByteRange range) -> io::Task<std::uint64_t> {
           http::SpanSink sink(dest);
-          co_await s3::get_in_one(c, bucket, key, range, sink);
+          co_await s3::get_range(c, bucket, key, range, sink);
           co_return sink.filled();
-        }(c, bucket, key, dest, range);
+        }(c, bucket, key, dest, *range);
       });
 }
 
@@ -181,14 +188,17 @@ std::uint64_t Client::get_allocated(const std::string& bucket, const std::string
                                     std::optional<ByteRange> range) {
   if (!range) return range_get(*impl_, "get_allocated", bucket, key, s3::ToAllocated{allocate}, {}).size;
   return impl_->run<std::uint64_t>("get_allocated", [&allocate, bucket, key, range](s3::LoopContext& c) {
-    return get_allocated_once(c, bucket, key, allocate, range);
+    return get_range_allocated(c, bucket, key, allocate, *range);
   });
 }
 
 void Client::get_allocated(std::string bucket, std::string key, Allocation allocate, std::optional<ByteRange> range,
                            Completion<std::uint64_t> done) {
   impl_->start<std::uint64_t>(
-      [=, allocate = std::move(allocate)](s3::LoopContext& c) { return get_allocated_once(c, bucket, key, allocate, range); },
+      [this, bucket, key, range, allocate = std::move(allocate)](s3::LoopContext& c) {
+        return range ? get_range_allocated(c, bucket, key, allocate, *range)
+                     : whole_allocated(c, impl_->config.tuning, bucket, key, allocate);
+      },
       std::move(done));
 }
 
@@ -203,7 +213,10 @@ HeadResult Client::get_discard(const std::string& bucket, const std::string& key
 
 void Client::get_discard(std::string bucket, std::string key, GetOptions options, Completion<HeadResult> done) {
   impl_->start<HeadResult>(
-      [=](s3::LoopContext& c) { return get_and_discard(c, bucket, key, options.first_byte); }, std::move(done));
+      [this, bucket, key, options](s3::LoopContext& c) {
+        return whole_on_loop(c, impl_->config.tuning, bucket, key, s3::Discard{}, options);
+      },
+      std::move(done));
 }
 
 HeadResult Client::get_to_file(const std::string& bucket, const std::string& key, const std::string& path,

@@ -84,6 +84,7 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
     endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms),
                      std::size_t(t.send_zc_min)};
     endpoint.max_attempts = t.max_attempts;
+    endpoint.checksum_mode = t.checksum_mode;
     endpoint.dns_ttl = io::Millis(t.dns_ttl_ms);
     endpoint.log = s3::Logger(config.log_level, config.log_handler);
     std::string ca = config.ca_bundle;

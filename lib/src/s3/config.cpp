@@ -74,6 +74,13 @@ IoEngine env_io_engine(const char* name, IoEngine fallback) {
 
 }  // namespace
 
+ChecksumMode parse_checksum_mode(std::string_view text, std::string_view what) {
+  if (text == "off") return ChecksumMode::Off;
+  if (text == "when-available") return ChecksumMode::WhenAvailable;
+  if (text == "required") return ChecksumMode::Required;
+  throw ConfigError(std::string(what) + ": '" + std::string(text) + "' is not one of off, when-available, required");
+}
+
 Config Config::from_environment() { return Config{.tuning = Tuning::from_env()}; }
 
 Tuning Tuning::from_env() {
@@ -101,6 +108,8 @@ Tuning Tuning::from_env() {
   t.timeout_ms = env_count("RAWS3_TIMEOUT_MS", t.timeout_ms, 0);
   t.dns_ttl_ms = env_count("RAWS3_DNS_TTL_MS", t.dns_ttl_ms, 0);
   t.io_engine = env_io_engine("RAWS3_IO", t.io_engine);
+  if (const char* mode = std::getenv("RAWS3_CHECKSUM_MODE"); mode && *mode)
+    t.checksum_mode = parse_checksum_mode(mode, "RAWS3_CHECKSUM_MODE");
   return t;
 }
 

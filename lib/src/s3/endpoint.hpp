@@ -43,6 +43,7 @@ struct Endpoint {
   http::PoolOptions pool;
   io::Millis dns_ttl{30'000};
   unsigned max_attempts = 5;
+  ChecksumMode checksum_mode = ChecksumMode::WhenAvailable;
   std::unique_ptr<io::TlsContext> tls;  // null for plain HTTP
   mutable AddressBook addresses;  // fills as hosts are first used
   mutable RetryBudget retry_budget;

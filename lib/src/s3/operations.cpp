@@ -7,7 +7,7 @@
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
 #include "s3/attempt_trace.hpp"
-#include "s3/checksum_sink.hpp"
+#include "s3/body_checksum.hpp"
 #include "s3/checksums.hpp"
 #include "s3/executor.hpp"
 #include "s3/xml.hpp"
@@ -150,27 +150,24 @@ std::string range_header(const ByteRange& range) {
   return "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.offset + range.length - 1);
 }
 
-io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match,
-                                RetryPolicy* retry) {
-  S3Request request{.method = "GET", .bucket = bucket, .key = key, .retry = retry};
-  if (range) {
-    if (range->length == 0) throw ConfigError("a byte range must not be empty");
-    request.headers.push_back({"Range", range_header(*range)});
+io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key, GetRequest get,
+                                http::BodySink& sink) {
+  S3Request request{.method = "GET", .bucket = bucket, .key = key, .retry = get.retry};
+  if (get.part_number) request.query.emplace_back("partNumber", std::to_string(get.part_number));
+  if (get.range) {
+    if (get.range->length == 0) throw ConfigError("a byte range must not be empty");
+    request.headers.push_back({"Range", range_header(*get.range)});
   }
-  if (!if_match.empty()) request.headers.push_back({"If-Match", if_match});
-  request.headers.push_back({kChecksumModeHeader, "ENABLED"});
-  ChecksumSink verified(sink);
-  S3Response r = co_await execute(context, request, &verified);
+  if (!get.if_match.empty()) request.headers.push_back({"If-Match", get.if_match});
+  if (context.endpoint().checksum_mode != ChecksumMode::Off) request.headers.push_back({kChecksumModeHeader, "ENABLED"});
+  S3Response r = co_await execute(context, request, &sink);
   co_return head_result_from(r.head);
 }
 
-io::Task<HeadResult> get_in_one(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink) {
-  std::optional<RangeCheck> checked;
-  if (range) checked.emplace(sink, *range);
-  io::Task<HeadResult> request =
-      get_object(context, std::move(bucket), std::move(key), range, checked ? static_cast<http::BodySink&>(*checked) : sink);
+io::Task<HeadResult> get_range(LoopContext& context, std::string bucket, std::string key, ByteRange range,
+                               http::BodySink& sink) {
+  RangeCheck checked(sink, range);
+  io::Task<HeadResult> request = get_object(context, std::move(bucket), std::move(key), {.range = range}, checked);
   co_return co_await std::move(request);
 }
 

@@ -23,17 +23,22 @@ io::Task<void> create_bucket(LoopContext& context, std::string bucket);
 io::Task<void> delete_bucket(LoopContext& context, std::string bucket);
 
 io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::string key, HeadOptions options = {});
-// The body goes to sink; returns what the response's headers say of the object. A non-empty if_match
-// makes the server refuse (412 PreconditionFailed) when the object's ETag is no longer that one. retry:
-// the attempts this request is one of (see S3Request::retry).
-io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink, std::string if_match = {},
-                                RetryPolicy* retry = nullptr);
-// One GET of range (or of the whole object), for callers that receive a range in one request: an answer
-// that is not the range asked for is refused (raws3::Error, not retried). range_get's parts call
-// get_object, and check each answer themselves against the object the first one described.
-io::Task<HeadResult> get_in_one(LoopContext& context, std::string bucket, std::string key,
-                                std::optional<ByteRange> range, http::BodySink& sink);
+// What one GET asks for.
+struct GetRequest {
+  std::optional<ByteRange> range{};  // unset: the whole object
+  unsigned part_number = 0;          // ?partNumber=N: that part of a multipart object, with its own checksum
+  std::string if_match{};  // non-empty: the server refuses (412 PreconditionFailed) once the ETag is another
+  RetryPolicy* retry = nullptr;  // the attempts this request is one of (see S3Request::retry)
+};
+// The body goes to sink; returns what the response's headers say of the object. Asks for the object's
+// checksum unless the endpoint's ChecksumMode is Off; checking the body against it is the sink's part
+// (range_get's).
+io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key, GetRequest get,
+                                http::BodySink& sink);
+// One GET of an explicit range, for callers that receive it in one request: an answer that is not the
+// range asked for is refused (raws3::Error, not retried). S3 answers a range with no checksum.
+io::Task<HeadResult> get_range(LoopContext& context, std::string bucket, std::string key, ByteRange range,
+                               http::BodySink& sink);
 // The Range header's value for range: "bytes=0-99".
 std::string range_header(const ByteRange& range);
 

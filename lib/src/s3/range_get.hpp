@@ -1,13 +1,28 @@
-// A whole-object GET as concurrent ranged GETs spread over every loop of a client.
+// A whole-object GET as concurrent requests spread over every loop of a client, every byte checked
+// against the checksum the server holds for the object.
 //
-// The first request asks for the first max(part size, threshold) bytes and learns the object's size and
-// ETag from Content-Range (no HEAD round trip); an object that fits is done with it. As soon as its head
-// arrives, the rest is cut into parts that `inflight` workers, spread over the loops, take one after
-// another; every one carries If-Match with the first answer's ETag, so a replaced object fails instead of
-// mixing versions. Each part's body is received straight into its final place: the caller's memory, or a
+// The first request asks for the whole object in checksum mode: S3 answers it with the object's checksum,
+// and answers a range with none. Its head decides the plan (no HEAD round trip):
+//   - an object up to max(part size, threshold), or one whose digest cannot be split (SHA): received on that
+//     answer, checked against the object's checksum;
+//   - a multipart object with a composite checksum ("<crc>-<N>", which no body can be checked against):
+//     that answer is given up (its connection closed) and parts 1..N are fetched by partNumber, each
+//     answered with its own checksum and placed by its Content-Range;
+//   - a larger object with a full-object CRC: given up, fetched as ranges of part size, each range's CRC
+//     combined at the end into the object's; on a mismatch every range is fetched again, once, since
+//     nothing tells which one was wrong;
+//   - no checksum: as the previous, unchecked (ChecksumMode::Required fails instead).
+// With ChecksumMode::Off the first request is the first range, as large as the threshold.
+//
+// Workers, spread over the loops, take parts or ranges one after another, `inflight` at a time; every
+// request carries If-Match with the first answer's ETag, so a replaced object fails instead of mixing
+// versions. Each slice's body is received straight into its final place: the caller's memory, or a
 // registered buffer that is then written to a file at its offset (a MiB at a time) or handed to the caller
-// in order (a part at a time, so at most inflight parts wait for their turn). A connection that breaks
-// mid-part is replaced and asked for the bytes still missing.
+// in order (a part at a time, so at most inflight parts wait for their turn). A slice is complete only with
+// every byte its Content-Range announced. A connection that breaks mid-slice is replaced and asked for the
+// bytes still missing, the checksum going on over them; a slice whose bytes do not match its checksum is
+// fetched again once, except in order (bytes handed on cannot be taken back), then fails with
+// IntegrityError. The GET succeeds only when the slices cover the object exactly.
 #pragma once
 
 #include <cstdint>
