@@ -134,6 +134,24 @@ class VerifiedDownloads(fault_server.FaultServerTestCase):
         res, dest = self.get("multipart", "--part-size", "8MiB")
         self.assert_failed(res, r"ended after \d+ of them .*\(3 attempts over ", dest)
 
+    def test_s3s_own_crc64nvme_is_checked_whole_and_combined(self):
+        # What S3 stores for an object uploaded without a checksum: a whole-object CRC64NVME. 1 MiB in one
+        # request, 40 MiB as 8 MiB ranges whose CRC-64s combine.
+        for name, size in (("crc64-small", MiB), ("crc64-large", 40 * MiB)):
+            with self.subTest(name=name):
+                data = self.data["small" if size == MiB else "single"]
+                self.server.put(BUCKET, name, data, {"x-amz-checksum-algorithm": "CRC64NVME"})
+                self.server.arm("GetObject", "flip_byte", count=1, key=name, skip=0 if size == MiB else 1)
+                res, dest = self.get(name, "--part-size", "8MiB", "--checksum-mode", "required")
+                self.assertEqual(res.rc, 0, res.describe())
+                self.assertEqual(harness.sha256_file(str(dest)), harness.sha256_bytes(data))
+                self.assertRegex(res.stderr, r"checksum: the server says CRC64NVME .*; fetching (them|it) again")
+                self.server.arm("GetObject", "flip_byte", count=-1, key=name)
+                dest.unlink()
+                res, dest = self.get(name, "--part-size", "8MiB")
+                self.assert_failed(res, r"checksum: the server says CRC64NVME", dest)
+                self.server.disarm()
+
     def test_required_refuses_an_object_without_a_checksum(self):
         self.server.arm("GetObject", "no_checksum", count=-1, key="small")
         res, dest = self.get("small", "--checksum-mode", "required")

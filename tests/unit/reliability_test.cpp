@@ -40,12 +40,17 @@ const std::string kFoxCrc32c = "ImIEBA==";  // 0x22620404
 const std::string kFoxCrc32 = "QU+jOQ==";   // 0x414FA339
 const std::string kFoxSha256 = "16j7swfXgJRpypq8sAguT41WUeRtPNt2LQLQvzfJ5ZI=";
 const std::string kFoxSha1 = "L9ThxnotKPzthJ7hu3bnORuT6xI=";
+// CRC-64/NVME's check value: "123456789" gives 0xAE8B14860A799888.
+const std::string kCheckInput = "123456789";
+const std::string kCheckCrc64Nvme = "rosUhgp5mIg=";
 
 }  // namespace
 
 TEST_CASE("each checksum S3 sends is computed over a body as it arrives, and a flipped bit changes it") {
+  CHECK(digest(s3::ChecksumKind::Crc64Nvme, kCheckInput) == kCheckCrc64Nvme);
   for (const auto& [kind, value] : {std::pair{s3::ChecksumKind::Crc32c, kFoxCrc32c}, std::pair{s3::ChecksumKind::Crc32, kFoxCrc32},
-                                    std::pair{s3::ChecksumKind::Sha256, kFoxSha256}, std::pair{s3::ChecksumKind::Sha1, kFoxSha1}}) {
+                                    std::pair{s3::ChecksumKind::Sha256, kFoxSha256}, std::pair{s3::ChecksumKind::Sha1, kFoxSha1},
+                                    std::pair{s3::ChecksumKind::Crc64Nvme, digest(s3::ChecksumKind::Crc64Nvme, kFox)}}) {
     INFO(s3::checksum_name(kind));
     CHECK(digest(kind, kFox) == value);
     std::string flipped = kFox;
@@ -55,15 +60,16 @@ TEST_CASE("each checksum S3 sends is computed over a body as it arrives, and a f
 }
 
 TEST_CASE("the CRCs of ranges combine into the whole object's") {
-  for (const auto& [kind, value] : {std::pair{s3::ChecksumKind::Crc32c, kFoxCrc32c}, std::pair{s3::ChecksumKind::Crc32, kFoxCrc32}}) {
+  for (const auto& [kind, value] : {std::pair{s3::ChecksumKind::Crc32c, kFoxCrc32c}, std::pair{s3::ChecksumKind::Crc32, kFoxCrc32},
+                                    std::pair{s3::ChecksumKind::Crc64Nvme, digest(s3::ChecksumKind::Crc64Nvme, kFox)}}) {
     INFO(s3::checksum_name(kind));
     REQUIRE(s3::RunningChecksum::combinable(kind));
     for (std::size_t cut : {std::size_t(0), std::size_t(1), std::size_t(20), kFox.size()}) {
       s3::RunningChecksum first(kind), second(kind);
       first.update(std::as_bytes(std::span(kFox).first(cut)));
       second.update(std::as_bytes(std::span(kFox).subspan(cut)));
-      const std::uint32_t whole = s3::RunningChecksum::combine(kind, first.crc(), second.crc(), kFox.size() - cut);
-      CHECK(s3::RunningChecksum::crc_value(whole) == value);
+      const std::uint64_t whole = s3::RunningChecksum::combine(kind, first.crc(), second.crc(), kFox.size() - cut);
+      CHECK(s3::RunningChecksum::crc_value(kind, whole) == value);
     }
   }
   CHECK_FALSE(s3::RunningChecksum::combinable(s3::ChecksumKind::Sha256));
@@ -80,10 +86,15 @@ TEST_CASE("an answer states a checksum of its bytes, or a composite one of its o
   CHECK(stated->kind == s3::ChecksumKind::Sha256);
   CHECK(stated->value == "AAAA");
   CHECK(stated->parts == 12);
-  // S3's default CRC64NVME is not computed here: it is named, for the error `required` gives.
-  const http::ResponseHead crc64 = head(200, {{"x-amz-checksum-crc64nvme", "AAAAAAAAAAA="}, {"x-amz-checksum-type", "FULL_OBJECT"}});
-  CHECK_FALSE(s3::stated_checksum(crc64));
-  CHECK(s3::checksums_present(crc64) == "CRC64NVME");
+  // S3's default for an object uploaded without a checksum.
+  stated = s3::stated_checksum(head(200, {{"x-amz-checksum-crc64nvme", kCheckCrc64Nvme}, {"x-amz-checksum-type", "FULL_OBJECT"}}));
+  REQUIRE(stated);
+  CHECK(stated->kind == s3::ChecksumKind::Crc64Nvme);
+  CHECK(stated->parts == 0);
+  // One this client does not know is named, for the error `required` gives.
+  const http::ResponseHead unknown = head(200, {{"x-amz-checksum-xxhash64", "AAAAAAAAAAA="}, {"x-amz-checksum-type", "FULL_OBJECT"}});
+  CHECK_FALSE(s3::stated_checksum(unknown));
+  CHECK(s3::checksums_present(unknown) == "XXHASH64");
   CHECK_FALSE(s3::stated_checksum(head(200, {{"x-amz-checksum-crc32", "AAAAAA==-x"}})));
   CHECK_FALSE(s3::stated_checksum(head(200, {})));
 }

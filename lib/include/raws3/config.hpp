@@ -29,7 +29,7 @@ enum class IoEngine {
 // Whether whole-object downloads are checked against the checksum the server holds for the object.
 enum class ChecksumMode {
   Off,            // none asked for, none checked
-  WhenAvailable,  // checked wherever the server holds a checksum this client computes (CRC32C, CRC32, SHA-1, SHA-256)
+  WhenAvailable,  // checked wherever the server holds one (CRC32C, CRC32, CRC64NVME, SHA-1, SHA-256)
   Required,       // as WhenAvailable, and a download the server has no such checksum for fails (IntegrityError)
 };
 

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "io/crc32c.hpp"
+#include "io/crc64nvme.hpp"
 #include "raws3/error.hpp"
-#include "s3/checksums.hpp"
 
 namespace raws3::s3 {
 
@@ -20,6 +20,7 @@ struct Known {
 };
 constexpr Known kKnown[] = {{"x-amz-checksum-crc32c", ChecksumKind::Crc32c},
                             {"x-amz-checksum-crc32", ChecksumKind::Crc32},
+                            {"x-amz-checksum-crc64nvme", ChecksumKind::Crc64Nvme},
                             {"x-amz-checksum-sha256", ChecksumKind::Sha256},
                             {"x-amz-checksum-sha1", ChecksumKind::Sha1}};
 
@@ -36,6 +37,7 @@ const char* checksum_name(ChecksumKind kind) noexcept {
   switch (kind) {
     case ChecksumKind::Crc32c: return "CRC32C";
     case ChecksumKind::Crc32: return "CRC32";
+    case ChecksumKind::Crc64Nvme: return "CRC64NVME";
     case ChecksumKind::Sha1: return "SHA-1";
     case ChecksumKind::Sha256: return "SHA-256";
   }
@@ -85,10 +87,13 @@ RunningChecksum::RunningChecksum(ChecksumKind kind) : kind_(kind) {
 void RunningChecksum::update(std::span<const std::byte> bytes) {
   switch (kind_) {
     case ChecksumKind::Crc32c:
-      crc_ = io::crc32c(bytes, crc_);
+      crc_ = io::crc32c(bytes, std::uint32_t(crc_));
       break;
     case ChecksumKind::Crc32:
-      crc_ = std::uint32_t(::crc32_z(crc_, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+      crc_ = std::uint32_t(::crc32_z(uLong(crc_), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+      break;
+    case ChecksumKind::Crc64Nvme:
+      crc_ = io::crc64nvme(bytes, crc_);
       break;
     case ChecksumKind::Sha1:
     case ChecksumKind::Sha256:
@@ -98,20 +103,27 @@ void RunningChecksum::update(std::span<const std::byte> bytes) {
 }
 
 std::string RunningChecksum::value() {
-  if (!digest_) return crc_value(crc_);
+  if (!digest_) return crc_value(kind_, crc_);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(digest_.get(), digest, &length);
   return base64({digest, length});
 }
 
-std::uint32_t RunningChecksum::combine(ChecksumKind kind, std::uint32_t first, std::uint32_t second,
+std::uint64_t RunningChecksum::combine(ChecksumKind kind, std::uint64_t first, std::uint64_t second,
                                        std::uint64_t second_length) {
-  if (kind == ChecksumKind::Crc32c) return io::crc32c_combine(first, second, second_length);
-  return std::uint32_t(::crc32_combine(first, second, z_off_t(second_length)));  // z_off_t is 64-bit here
+  switch (kind) {
+    case ChecksumKind::Crc32c: return io::crc32c_combine(std::uint32_t(first), std::uint32_t(second), second_length);
+    case ChecksumKind::Crc64Nvme: return io::crc64nvme_combine(first, second, second_length);
+    default: return std::uint32_t(::crc32_combine(uLong(first), uLong(second), z_off_t(second_length)));  // z_off_t: 64-bit
+  }
 }
 
-// Any CRC-32's four bytes, most significant first.
-std::string RunningChecksum::crc_value(std::uint32_t crc) { return crc32c_base64(crc); }
+std::string RunningChecksum::crc_value(ChecksumKind kind, std::uint64_t crc) {
+  const std::size_t width = kind == ChecksumKind::Crc64Nvme ? 8 : 4;
+  unsigned char bytes[8];
+  for (std::size_t i = 0; i < width; ++i) bytes[i] = static_cast<unsigned char>(crc >> (8 * (width - 1 - i)));
+  return base64({bytes, width});
+}
 
 }  // namespace raws3::s3

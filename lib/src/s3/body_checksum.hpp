@@ -17,9 +17,9 @@ namespace raws3::s3 {
 // The request header that asks S3 for the object's checksum in the answer.
 inline constexpr const char* kChecksumModeHeader = "x-amz-checksum-mode";
 
-// The algorithms this client computes. S3's CRC64NVME is not one of them (yet): an object that holds
-// only that one downloads unverified, and fails under ChecksumMode::Required.
-enum class ChecksumKind { Crc32c, Crc32, Sha1, Sha256 };
+// The algorithms this client computes: every one S3 offers (CRC64NVME is what it computes for an object
+// uploaded without a checksum).
+enum class ChecksumKind { Crc32c, Crc32, Crc64Nvme, Sha1, Sha256 };
 
 const char* checksum_name(ChecksumKind kind) noexcept;  // "CRC32C"
 
@@ -52,11 +52,14 @@ class RunningChecksum {
   // As S3 writes it: base64 of the big-endian CRC or of the digest. Ends a SHA digest.
   std::string value();
 
-  static bool combinable(ChecksumKind kind) noexcept { return kind == ChecksumKind::Crc32c || kind == ChecksumKind::Crc32; }
-  std::uint32_t crc() const noexcept { return crc_; }
+  static bool combinable(ChecksumKind kind) noexcept {
+    return kind == ChecksumKind::Crc32c || kind == ChecksumKind::Crc32 || kind == ChecksumKind::Crc64Nvme;
+  }
+  std::uint64_t crc() const noexcept { return crc_; }
   // The CRC of A then B, from CRC(A), CRC(B) and B's length.
-  static std::uint32_t combine(ChecksumKind kind, std::uint32_t first, std::uint32_t second, std::uint64_t second_length);
-  static std::string crc_value(std::uint32_t crc);
+  static std::uint64_t combine(ChecksumKind kind, std::uint64_t first, std::uint64_t second, std::uint64_t second_length);
+  // As S3 writes a CRC of that kind: base64 of its bytes, most significant first.
+  static std::string crc_value(ChecksumKind kind, std::uint64_t crc);
 
  private:
   struct DigestFree {
@@ -64,7 +67,7 @@ class RunningChecksum {
   };
 
   ChecksumKind kind_;
-  std::uint32_t crc_ = 0;
+  std::uint64_t crc_ = 0;
   std::unique_ptr<EVP_MD_CTX, DigestFree> digest_;
 };
 

@@ -279,7 +279,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
 
   // A slice's bytes all landed (and matched its checksum, where it has one); crc: its CRC, when the
   // object's is combined from the slices'.
-  void landed(std::uint64_t offset, std::uint64_t end, std::optional<std::uint32_t> crc) {
+  void landed(std::uint64_t offset, std::uint64_t end, std::optional<std::uint64_t> crc) {
     std::uint64_t done = 0;
     {
       std::lock_guard lock(mutex_);
@@ -394,9 +394,9 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
 
   // The slices that landed, in order from the object's first byte: how far they reach, and their CRCs
   // combined when the object's checksum is combined from them. With the mutex held.
-  std::pair<std::uint64_t, std::uint32_t> fold_slices() const {
+  std::pair<std::uint64_t, std::uint64_t> fold_slices() const {
     std::uint64_t at = 0;
-    std::uint32_t crc = 0;
+    std::uint64_t crc = 0;
     for (const auto& [offset, slice] : slices_) {
       if (offset != at) break;
       if (whole_ && slice.crc) crc = at == 0 ? *slice.crc : RunningChecksum::combine(whole_->kind, crc, *slice.crc, slice.end - offset);
@@ -411,7 +411,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   bool refetch_whole() {
     if (error_ || !whole_ || refetched_ || size_ == 0 || std::holds_alternative<InOrder>(destination_)) return false;
     const auto [at, crc] = fold_slices();
-    if (at != size_ || RunningChecksum::crc_value(crc) == whole_->value) return false;
+    if (at != size_ || RunningChecksum::crc_value(whole_->kind, crc) == whole_->value) return false;
     const Logger& log = loops_.front()->endpoint().log;
     if (log.enabled(LogLevel::Warn)) log.write(LogLevel::Warn, mismatch(crc) + "; fetching it again");
     refetched_ = true;
@@ -432,14 +432,14 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
                                              " bytes received, " + std::to_string(at) + " of them in order from the first, and " +
                                              std::to_string(delivered) + " delivered of " + std::to_string(size_) +
                                              ": the server's parts do not cover the object"));
-    } else if (whole_ && size_ > 0 && RunningChecksum::crc_value(crc) != whole_->value) {
+    } else if (whole_ && size_ > 0 && RunningChecksum::crc_value(whole_->kind, crc) != whole_->value) {
       error_ = std::make_exception_ptr(IntegrityError(mismatch(crc)));
     }
   }
 
-  std::string mismatch(std::uint32_t crc) const {
+  std::string mismatch(std::uint64_t crc) const {
     return "s3://" + bucket_ + "/" + key_ + " does not match its checksum: the server says " + checksum_name(whole_->kind) +
-           " " + whole_->value + ", the bytes received give " + RunningChecksum::crc_value(crc);
+           " " + whole_->value + ", the bytes received give " + RunningChecksum::crc_value(whole_->kind, crc);
   }
 
   // With the mutex held. The first error wins; pieces waiting for the caller are sent back unconsumed.
@@ -621,7 +621,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   std::uint64_t landed_ = 0;
   struct LandedSlice {
     std::uint64_t end;
-    std::optional<std::uint32_t> crc;
+    std::optional<std::uint64_t> crc;
   };
   std::map<std::uint64_t, LandedSlice> slices_;  // by offset
   std::map<std::uint64_t, Piece> pending_;  // by offset
@@ -692,7 +692,7 @@ io::Task<void> PartSink::finish() {
   if (received_ != length)
     throw NetworkError("the answer for bytes " + std::to_string(slice_.offset) + "-" + std::to_string(*slice_.end - 1) +
                        " of s3://" + transfer_.name() + " ended after " + std::to_string(received_) + " of them");
-  std::optional<std::uint32_t> crc;
+  std::optional<std::uint64_t> crc;
   if (checksum_ && expected_.empty()) {
     crc = checksum_->crc();
   } else if (checksum_) {
