@@ -1,6 +1,10 @@
 // The statistics of s3-cli bench on samples whose answers are known by hand.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+
 #include "bench_stats.hpp"
 
 using namespace s3cli::bench;
@@ -11,26 +15,72 @@ Sample ok_sample(double start, double end, std::uint64_t bytes = 0) {
   return {.start = start, .end = end, .bytes = bytes, .ttfb = std::nullopt, .status = "OK"};
 }
 
+LatencyHistogram histogram_of(const std::vector<double>& seconds) {
+  LatencyHistogram h;
+  for (double s : seconds) h.record_seconds(s);
+  return h;
+}
+
+// The exact nearest-rank percentile of samples.
+double nearest_rank(std::vector<double> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  const auto rank = std::max<std::size_t>(1, std::size_t(std::ceil(p / 100.0 * double(samples.size()))));
+  return samples[rank - 1];
+}
+
 }  // namespace
 
-TEST_CASE("nearest-rank percentiles of 1..100 ms are the samples at those ranks") {
-  std::vector<double> ms;
-  for (int i = 100; i >= 1; --i) ms.push_back(i);  // unsorted on purpose
-  const Percentiles p = percentiles(ms);
-  CHECK(p.p50 == 50);
-  CHECK(p.p90 == 90);
-  CHECK(p.p99 == 99);
-  CHECK(p.max == 100);
+TEST_CASE("nearest-rank percentiles of 1..100 ms are the samples at those ranks, within the buckets' error") {
+  std::vector<double> seconds;
+  for (int i = 100; i >= 1; --i) seconds.push_back(i / 1000.0);  // unsorted on purpose
+  const Percentiles p = percentiles(histogram_of(seconds));
+  const auto near = [](double ms) { return Approx(ms / 1000.0).epsilon(LatencyHistogram::kRelativeError); };
+  CHECK(p.p50 == near(50));
+  CHECK(p.p90 == near(90));
+  CHECK(p.p99 == near(99));
+  CHECK(p.max == 0.1);  // exact
 }
 
 TEST_CASE("percentiles of few samples round the rank up") {
-  const Percentiles p = percentiles({7, 3, 5});
-  CHECK(p.p50 == 5);  // rank ceil(1.5) = 2
-  CHECK(p.p90 == 7);
-  CHECK(p.p99 == 7);
-  CHECK(p.max == 7);
-  CHECK(percentiles({}).max == 0);
-  CHECK(percentiles({4}).p50 == 4);
+  const Percentiles p = percentiles(histogram_of({7e-3, 3e-3, 5e-3}));
+  CHECK(p.p50 == Approx(5e-3).epsilon(LatencyHistogram::kRelativeError));  // rank ceil(1.5) = 2
+  CHECK(p.p90 == Approx(7e-3).epsilon(LatencyHistogram::kRelativeError));
+  CHECK(p.max == 7e-3);
+  CHECK(percentiles(LatencyHistogram{}).max == 0);
+  CHECK(percentiles(histogram_of({4e-6})).p50 == Approx(4e-6).epsilon(LatencyHistogram::kRelativeError));
+}
+
+TEST_CASE("a percentile read from the buckets is within 0.4% of the exact one, from 100 ns to an hour") {
+  std::mt19937_64 random(42);
+  std::lognormal_distribution<double> latency(std::log(2e-3), 2.5);  // a long tail on both sides
+  std::vector<double> samples;
+  for (int i = 0; i < 200'000; ++i) samples.push_back(std::clamp(latency(random), 1e-7, 3600.0));
+  const LatencyHistogram h = histogram_of(samples);
+  for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99}) {
+    INFO("p" << p);
+    const double exact = nearest_rank(samples, p);
+    CHECK(std::abs(h.percentile_seconds(p) - exact) <= exact * LatencyHistogram::kRelativeError + 1e-9);
+  }
+  CHECK(h.max_seconds() == Approx(*std::max_element(samples.begin(), samples.end())).epsilon(1e-9));
+}
+
+TEST_CASE("merged histograms are the histogram of every sample: percentiles of the whole, not averages") {
+  // Two runs that saw different latencies (one fast, one slow, as uneven load gives): the merged p50 is
+  // the p50 of all the operations; the average of the two p50s is far from it.
+  std::vector<double> fast, slow;
+  for (int i = 0; i < 9'000; ++i) fast.push_back(0.4e-3 + i * 1e-8);
+  for (int i = 0; i < 1'000; ++i) slow.push_back(5e-3 + i * 1e-6);
+  LatencyHistogram merged = histogram_of(fast);
+  merged.merge(histogram_of(slow));
+  std::vector<double> all = fast;
+  all.insert(all.end(), slow.begin(), slow.end());
+  const LatencyHistogram whole = histogram_of(all);
+  CHECK(merged.count() == whole.count());
+  for (double p : {50.0, 90.0, 99.0}) CHECK(merged.percentile_seconds(p) == whole.percentile_seconds(p));
+  CHECK(merged.max_seconds() == whole.max_seconds());
+  CHECK(merged.percentile_seconds(50) == Approx(nearest_rank(all, 50)).epsilon(LatencyHistogram::kRelativeError));
+  const double averaged = (nearest_rank(fast, 50) + nearest_rank(slow, 50)) / 2;
+  CHECK(averaged > 3 * merged.percentile_seconds(50));
 }
 
 TEST_CASE("per-second buckets count successes by their end, whole seconds after the warm-up only") {
@@ -70,10 +120,10 @@ TEST_CASE("summarize keeps the warm-up out and reports errors by code") {
   CHECK(r.bytes == 10u << 20);
   CHECK(r.mib_per_s == Approx(5.0));
   CHECK(r.ops_per_s == Approx(5.0));
-  CHECK(r.latency.p50 == Approx(0.05));
+  CHECK(r.latency.p50 == Approx(0.05).epsilon(LatencyHistogram::kRelativeError));
   CHECK(r.latency.max == Approx(0.10));
   REQUIRE(r.ttfb);
-  CHECK(r.ttfb->p90 == Approx(0.009));
+  CHECK(r.ttfb->p90 == Approx(0.009).epsilon(LatencyHistogram::kRelativeError));
   CHECK(r.errors.at("NoSuchKey") == 1);
   REQUIRE(r.by_second);
   CHECK(r.by_second->fastest.ops == 5);

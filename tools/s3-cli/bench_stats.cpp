@@ -6,25 +6,17 @@
 namespace s3cli::bench {
 namespace {
 
-double nearest_rank(const std::vector<double>& sorted, double p) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * n));
-  return sorted[std::max<std::size_t>(rank, 1) - 1];
-}
-
 bool slower(const Second& a, const Second& b) {
   return a.bytes != b.bytes ? a.bytes < b.bytes : a.ops < b.ops;
 }
 
 }  // namespace
 
-Percentiles percentiles(std::vector<double> samples) {
-  if (samples.empty()) return {};
-  std::sort(samples.begin(), samples.end());
-  return {.p50 = nearest_rank(samples, 50),
-          .p90 = nearest_rank(samples, 90),
-          .p99 = nearest_rank(samples, 99),
-          .max = samples.back()};
+Percentiles percentiles(const LatencyHistogram& latencies) {
+  return {.p50 = latencies.percentile_seconds(50),
+          .p90 = latencies.percentile_seconds(90),
+          .p99 = latencies.percentile_seconds(99),
+          .max = latencies.max_seconds()};
 }
 
 std::vector<Second> per_second(const std::vector<Sample>& samples, double from, double to) {
@@ -50,8 +42,8 @@ std::optional<SecondSummary> summarize_seconds(std::vector<Second> seconds) {
 OpReport summarize(const std::vector<Sample>& samples, double warmup, double stop) {
   OpReport report;
   report.seconds = std::max(stop - warmup, 0.0);
-  std::vector<double> latencies;
-  std::vector<double> ttfbs;
+  LatencyHistogram latencies;
+  LatencyHistogram ttfbs;
   std::vector<Sample> measured;
   for (const Sample& s : samples) {
     if (s.start < warmup || s.start >= stop) continue;
@@ -62,15 +54,15 @@ OpReport summarize(const std::vector<Sample>& samples, double warmup, double sto
       continue;
     }
     report.bytes += s.bytes;
-    latencies.push_back(s.end - s.start);
-    if (s.ttfb) ttfbs.push_back(*s.ttfb);
+    latencies.record_seconds(s.end - s.start);
+    if (s.ttfb) ttfbs.record_seconds(*s.ttfb);
   }
   if (report.seconds > 0) {
     report.mib_per_s = static_cast<double>(report.bytes) / (1024.0 * 1024.0) / report.seconds;
-    report.ops_per_s = static_cast<double>(latencies.size()) / report.seconds;
+    report.ops_per_s = static_cast<double>(latencies.count()) / report.seconds;
   }
-  report.latency = percentiles(std::move(latencies));
-  if (!ttfbs.empty()) report.ttfb = percentiles(std::move(ttfbs));
+  report.latency = percentiles(latencies);
+  if (ttfbs.count() != 0) report.ttfb = percentiles(ttfbs);
   report.by_second = summarize_seconds(per_second(measured, warmup, stop));
   return report;
 }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "latency_histogram.hpp"
+
 namespace s3cli::bench {
 
 // One operation as it happened.
@@ -33,8 +35,9 @@ struct Percentiles {
 };
 
 // Nearest-rank percentiles: the p-th percentile is the smallest sample with at least p% of the samples at
-// or below it. Reported values are always real samples, never interpolations. Empty input: all zero.
-Percentiles percentiles(std::vector<double> samples);
+// or below it, read from the histogram's buckets (within LatencyHistogram::kRelativeError of a real sample;
+// max exact). Empty: all zero.
+Percentiles percentiles(const LatencyHistogram& latencies);
 
 // What completed within one whole second of the run.
 struct Second {
