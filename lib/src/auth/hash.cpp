@@ -97,4 +97,11 @@ std::string hex(std::span<const unsigned char> bytes) {
   return out;
 }
 
+std::string base64(std::span<const unsigned char> bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  out.resize(std::size_t(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()))));
+  return out;
+}
+
 }  // namespace raws3::auth

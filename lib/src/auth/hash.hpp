@@ -1,5 +1,5 @@
-// SHA-256, HMAC-SHA256 and lower-case hex: the primitives of SigV4. The digests come from OpenSSL 3
-// (EVP); hex is ours.
+// SHA-256, HMAC-SHA256, lower-case hex and base64: the primitives of SigV4 and of the checksum headers. The
+// digests and base64 come from OpenSSL 3 (EVP); hex is ours.
 #pragma once
 
 #include <array>
@@ -20,5 +20,8 @@ Digest hmac_sha256(std::span<const unsigned char> key, std::string_view data);
 
 void hex_append(std::string& out, std::span<const unsigned char> bytes);
 std::string hex(std::span<const unsigned char> bytes);
+
+// Standard base64, padded (what S3's checksum headers and Content-MD5 carry).
+std::string base64(std::span<const unsigned char> bytes);
 
 }  // namespace raws3::auth

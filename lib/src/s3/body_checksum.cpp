@@ -6,6 +6,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "auth/hash.hpp"
 #include "io/crc32c.hpp"
 #include "io/crc64nvme.hpp"
 #include "raws3/error.hpp"
@@ -23,13 +24,6 @@ constexpr Known kKnown[] = {{"x-amz-checksum-crc32c", ChecksumKind::Crc32c},
                             {"x-amz-checksum-crc64nvme", ChecksumKind::Crc64Nvme},
                             {"x-amz-checksum-sha256", ChecksumKind::Sha256},
                             {"x-amz-checksum-sha1", ChecksumKind::Sha1}};
-
-std::string base64(std::span<const unsigned char> bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  out.resize(std::size_t(
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()))));
-  return out;
-}
 
 }  // namespace
 
@@ -107,7 +101,7 @@ std::string RunningChecksum::value() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(digest_.get(), digest, &length);
-  return base64({digest, length});
+  return auth::base64({digest, length});
 }
 
 std::uint64_t RunningChecksum::combine(ChecksumKind kind, std::uint64_t first, std::uint64_t second,
@@ -123,7 +117,7 @@ std::string RunningChecksum::crc_value(ChecksumKind kind, std::uint64_t crc) {
   const std::size_t width = kind == ChecksumKind::Crc64Nvme ? 8 : 4;
   unsigned char bytes[8];
   for (std::size_t i = 0; i < width; ++i) bytes[i] = static_cast<unsigned char>(crc >> (8 * (width - 1 - i)));
-  return base64({bytes, width});
+  return auth::base64({bytes, width});
 }
 
 }  // namespace raws3::s3

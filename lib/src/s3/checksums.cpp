@@ -2,34 +2,24 @@
 
 #include <openssl/evp.h>
 
+#include "auth/hash.hpp"
 #include "io/crc32c.hpp"
 #include "raws3/error.hpp"
 
 namespace raws3::s3 {
-
-namespace {
-
-std::string base64(const unsigned char* bytes, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, int(n));
-  out.resize(std::size_t(written));
-  return out;
-}
-
-}  // namespace
 
 std::string content_md5(std::span<const std::byte> body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(body.data(), body.size(), digest, &length, EVP_md5(), nullptr) != 1)
     throw Error("MD5 is not available from OpenSSL");
-  return base64(digest, length);
+  return auth::base64({digest, length});
 }
 
 std::string crc32c_base64(std::uint32_t crc) {
   const unsigned char bytes[4] = {static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
                                   static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
-  return base64(bytes, sizeof bytes);
+  return auth::base64(bytes);
 }
 
 std::string add_body_checksum(Checksum checksum, std::span<const std::byte> body,
