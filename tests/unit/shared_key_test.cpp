@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "blob/account.hpp"
 #include "blob/shared_key.hpp"
 #include "raws3/error.hpp"
 
@@ -14,8 +15,8 @@ using namespace raws3;
 
 namespace {
 
-constexpr std::string_view kAccount = "devstoreaccount1";
-constexpr std::string_view kKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+constexpr std::string_view kAccount = blob::kDevelopmentAccount;
+constexpr std::string_view kKey = blob::kDevelopmentKey;
 const http::Header kDate{"x-ms-date", "Mon, 07 Dec 2026 16:00:00 GMT"};
 const http::Header kVersion{"x-ms-version", "2021-12-02"};
 
