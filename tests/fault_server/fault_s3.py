@@ -73,6 +73,8 @@ FAULTS = {
     "short_body": "an answer with a Content-Range whose Content-Length (and body) is half the range it announces",
     "early_error": "a PUT or POST answered 403 AccessDenied after 64 KiB of its body, and the connection closed",
     "ignore_range": "GetObject answers the whole object, 200 and no Content-Range, whatever Range asked for",
+    "ignore_part_number": "GetObject answers the whole object, 200 and no Content-Range, whatever partNumber asked "
+                          "for (as moto does)",
     "expired_token": "400 ExpiredToken to a request that carries a session token (x-amz-security-token)",
     "delay": "the answer after `seconds` (default 1), the request's body read first",
     "huge_object": "GetObject/HeadObject of the key answer for an object of `size` bytes (default 1 PiB) that is "
@@ -580,7 +582,7 @@ class Handler(BaseHTTPRequestHandler):
         headers += [("x-amz-meta-" + k, v) for k, v in o.meta.items()]
         data, status = o.data, 200
         rng = None if self.fault and self.fault["fault"] == "ignore_range" else self.headers.get("Range")
-        part = q.get("partNumber")
+        part = None if self.fault and self.fault["fault"] == "ignore_part_number" else q.get("partNumber")
         if part is not None:
             # S3's part GET and HEAD: that part's bytes as a 206, the number of parts beside them, and with
             # checksum mode the part's own checksum. One PutObject is a single part 1.

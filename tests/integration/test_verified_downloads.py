@@ -123,6 +123,19 @@ class VerifiedDownloads(fault_server.FaultServerTestCase):
                 self.assertEqual(res.rc, 0, res.describe())
                 self.assertEqual(harness.sha256_bytes(res.stdout), harness.sha256_bytes(self.data[key]))
 
+    def test_a_server_that_ignores_part_numbers_gets_ranges(self):
+        # Part 1's answer is the whole object: the composite checksum cannot be checked part by part, so
+        # the object comes as ranges, unchecked; `required` refuses it.
+        self.server.arm("GetObject", "ignore_part_number", count=-1, key="multipart")
+        res, dest = self.get("multipart", "--part-size", "8MiB")
+        self.assert_exact(res, dest, "multipart")
+        # The whole-object answer and part 1's, both given up at their heads, then five ranges.
+        self.assertEqual(len(self.gets()), 2 + 5)
+        dest.unlink()
+        res, dest = self.get("multipart", "--part-size", "8MiB", "--checksum-mode", "required")
+        self.assert_failed(res, r"the server ignores partNumber, so the object's composite checksum cannot be "
+                                r"checked part by part \(CRC32C\).*'required'", dest)
+
     def test_an_answer_shorter_than_its_range_is_asked_again_for_the_rest(self):
         # Content-Range says 8 MiB, Content-Length (and the body) half of it: the rest is a new request.
         self.server.arm("GetObject", "short_body", count=1, key="multipart", skip=1)
