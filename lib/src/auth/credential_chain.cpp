@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/ascii.hpp"
 #include "auth/container_credentials.hpp"
 #include "auth/credential_process.hpp"
 #include "auth/instance_metadata.hpp"
@@ -39,12 +40,6 @@ template <class Map>
 const typename Map::mapped_type* find_in(const Map& map, std::string_view key) {
   const auto it = map.find(key);
   return it == map.end() ? nullptr : &it->second;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
-                                                std::tolower(static_cast<unsigned char>(y)); });
 }
 
 struct SharedFile {
@@ -411,16 +406,16 @@ class Resolver {
 
   std::unique_ptr<CredentialProvider> from_credential_source(const ProfileValue& source) {
     const std::string what = source.place + ": credential_source = " + source.text;
-    if (equals_ignoring_case(source.text, "Environment")) {
+    if (ascii_iequals(source.text, "Environment")) {
       if (auto provider = from_environment()) return provider;
       throw ConfigError(what + ", but AWS_ACCESS_KEY_ID is not set");
     }
-    if (equals_ignoring_case(source.text, "EcsContainer")) {
+    if (ascii_iequals(source.text, "EcsContainer")) {
       if (auto settings = container_settings(env_)) return std::make_unique<ContainerProvider>(std::move(*settings));
       throw ConfigError(what + ", but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
                         "AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
     }
-    if (equals_ignoring_case(source.text, "Ec2InstanceMetadata")) {
+    if (ascii_iequals(source.text, "Ec2InstanceMetadata")) {
       if (imds_disabled()) throw ConfigError(what + ", but AWS_EC2_METADATA_DISABLED is true");
       return std::make_unique<ImdsProvider>(imds_settings(profile(Unreadable::fail)), std::string());
     }
@@ -437,7 +432,7 @@ class Resolver {
 
   bool imds_disabled() const {
     const auto value = env_value(env_, "AWS_EC2_METADATA_DISABLED");
-    return value && equals_ignoring_case(*value, "true");
+    return value && ascii_iequals(*value, "true");
   }
 
   // A setting of the metadata service: its variable, else the profile's key.
@@ -454,9 +449,9 @@ class Resolver {
       settings.endpoint = std::move(url->text);
     } else if (auto mode = imds_setting(profile, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
                                         "ec2_metadata_service_endpoint_mode")) {
-      if (equals_ignoring_case(mode->text, "IPv6"))
+      if (ascii_iequals(mode->text, "IPv6"))
         settings.endpoint = kImdsEndpointIpv6;
-      else if (!equals_ignoring_case(mode->text, "IPv4"))
+      else if (!ascii_iequals(mode->text, "IPv4"))
         throw ConfigError(mode->place + ": \"" + mode->text + "\" is neither IPv4 nor IPv6");
     }
     if (auto timeout = imds_setting(profile, "AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")) {
@@ -473,7 +468,7 @@ class Resolver {
       settings.attempts = *count;
     }
     if (auto v1 = imds_setting(profile, "AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled"))
-      settings.v1_disabled = equals_ignoring_case(v1->text, "true");
+      settings.v1_disabled = ascii_iequals(v1->text, "true");
     return settings;
   }
 

@@ -1,23 +1,14 @@
 #include "auth/url_parts.hpp"
 
-#include <cctype>
+#include "auth/ascii.hpp"
 
 namespace raws3::auth {
-namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 std::optional<UrlParts> split_url(std::string_view url) {
   const auto separator = url.find("://");
   if (separator == std::string_view::npos || separator == 0) return std::nullopt;
   UrlParts parts;
-  parts.scheme = lower(url.substr(0, separator));
+  parts.scheme = ascii_lower(url.substr(0, separator));
   std::string_view rest = url.substr(separator + 3);
   const auto path_at = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_at);
@@ -25,13 +16,13 @@ std::optional<UrlParts> split_url(std::string_view url) {
                    ? "/"
                    : std::string(rest.substr(path_at, rest.find_first_of("?#", path_at) - path_at));
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  parts.authority = lower(authority);
+  parts.authority = ascii_lower(authority);
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
-    parts.host = lower(authority.substr(1, close - 1));
+    parts.host = ascii_lower(authority.substr(1, close - 1));
   } else {
-    parts.host = lower(authority.substr(0, authority.find(':')));
+    parts.host = ascii_lower(authority.substr(0, authority.find(':')));
   }
   if (parts.host.empty()) return std::nullopt;
   return parts;

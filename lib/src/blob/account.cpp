@@ -1,20 +1,13 @@
 #include "blob/account.hpp"
 
-#include <cctype>
 #include <optional>
 
+#include "auth/ascii.hpp"
 #include "raws3/error.hpp"
 
 namespace raws3::blob {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
 
 std::string without_question_mark(std::string_view sas) {
   return std::string(sas.starts_with('?') ? sas.substr(1) : sas);
@@ -42,13 +35,13 @@ Account parse_connection_string(std::string_view text) {
       throw ConfigError("the storage connection string has '" + std::string(item) + "', which is not Name=Value");
     const std::string_view name = item.substr(0, eq);
     const std::string value(item.substr(eq + 1));
-    if (iequals(name, "AccountName")) account.name = value;
-    else if (iequals(name, "AccountKey")) account.key = value;
-    else if (iequals(name, "SharedAccessSignature")) account.sas = without_question_mark(value);
-    else if (iequals(name, "BlobEndpoint")) account.endpoint = value;
-    else if (iequals(name, "DefaultEndpointsProtocol")) protocol = value;
-    else if (iequals(name, "EndpointSuffix")) suffix = value;
-    else if (iequals(name, "UseDevelopmentStorage")) development = iequals(value, "true");
+    if (auth::ascii_iequals(name, "AccountName")) account.name = value;
+    else if (auth::ascii_iequals(name, "AccountKey")) account.key = value;
+    else if (auth::ascii_iequals(name, "SharedAccessSignature")) account.sas = without_question_mark(value);
+    else if (auth::ascii_iequals(name, "BlobEndpoint")) account.endpoint = value;
+    else if (auth::ascii_iequals(name, "DefaultEndpointsProtocol")) protocol = value;
+    else if (auth::ascii_iequals(name, "EndpointSuffix")) suffix = value;
+    else if (auth::ascii_iequals(name, "UseDevelopmentStorage")) development = auth::ascii_iequals(value, "true");
     // Other services' endpoints (QueueEndpoint, TableEndpoint, FileEndpoint) are not the Blob service's.
   }
   if (development) {

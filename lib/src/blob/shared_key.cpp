@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
+#include "auth/ascii.hpp"
 #include "auth/hash.hpp"
 #include "raws3/error.hpp"
 
@@ -13,15 +13,9 @@ namespace raws3::blob {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 const std::string* find_header(std::span<const http::Header> headers, std::string_view lower_name) {
   for (const http::Header& h : headers)
-    if (lower(h.name) == lower_name) return &h.value;
+    if (auth::ascii_lower(h.name) == lower_name) return &h.value;
   return nullptr;
 }
 
@@ -69,7 +63,7 @@ std::string shared_key_string_to_sign(std::string_view account, const SignedPart
   }
   std::vector<std::pair<std::string, std::string_view>> ms;
   for (const http::Header& h : request.headers) {
-    std::string name = lower(h.name);
+    std::string name = auth::ascii_lower(h.name);
     if (name.starts_with("x-ms-")) ms.emplace_back(std::move(name), h.value);
   }
   std::sort(ms.begin(), ms.end(), [](const auto& a, const auto& b) { return header_name_less(a.first, b.first); });
@@ -83,7 +77,7 @@ std::string shared_key_string_to_sign(std::string_view account, const SignedPart
   out += account;
   out += request.path;
   std::vector<std::pair<std::string, std::string_view>> query;
-  for (const auto& [name, value] : request.query) query.emplace_back(lower(name), value);
+  for (const auto& [name, value] : request.query) query.emplace_back(auth::ascii_lower(name), value);
   std::sort(query.begin(), query.end());
   for (const auto& [name, value] : query) {
     out += '\n';

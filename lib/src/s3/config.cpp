@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "auth/ascii.hpp"
 #include "raws3/config.hpp"
 #include "raws3/error.hpp"
 
@@ -18,8 +19,7 @@ std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
   double number = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc() || !(number >= 0) || !std::isfinite(number)) throw bad();
-  std::string unit(end, text.data() + text.size());
-  for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
+  const std::string unit = auth::ascii_lower(std::string_view(end, std::size_t(text.data() + text.size() - end)));
   static const struct {
     const char* suffixes[4];
     double factor;

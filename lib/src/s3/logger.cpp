@@ -1,14 +1,14 @@
 #include "s3/logger.hpp"
 
-#include <cctype>
 #include <cstdio>
 #include <string>
+
+#include "auth/ascii.hpp"
 
 namespace raws3 {
 
 std::optional<LogLevel> parse_log_level(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = auth::ascii_lower(name);
   if (lower == "off") return LogLevel::Off;
   if (lower == "error") return LogLevel::Error;
   if (lower == "warn" || lower == "warning") return LogLevel::Warn;

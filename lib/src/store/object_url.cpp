@@ -1,8 +1,8 @@
 #include "store/object_url.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "auth/ascii.hpp"
 #include "auth/uri_encode.hpp"
 #include "raws3/error.hpp"
 #include "s3/addressing.hpp"
@@ -12,11 +12,6 @@ namespace {
 
 [[noreturn]] void fail(std::string_view arg, std::string_view why) {
   throw ConfigError("invalid location \"" + std::string(arg) + "\": " + std::string(why));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(
-      a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 // RFC 3986's scheme syntax; anything else before a ':' is part of a file name.
@@ -43,7 +38,7 @@ Location file_location(std::string_view arg, std::string_view rest) {
     rest.remove_prefix(2);
     const std::size_t slash = rest.find('/');
     const std::string_view host = rest.substr(0, slash);
-    if (!host.empty() && !iequals(host, "localhost")) fail(arg, "file URLs name local files only");
+    if (!host.empty() && !auth::ascii_iequals(host, "localhost")) fail(arg, "file URLs name local files only");
     rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
   }
   if (!rest.starts_with('/')) fail(arg, "a file URL needs an absolute path (file:///path)");
@@ -67,11 +62,11 @@ Location parse_location(std::string_view arg) {
       colon != std::string_view::npos && is_scheme(arg.substr(0, colon))) {
     const std::string_view scheme = arg.substr(0, colon);
     const std::string_view rest = arg.substr(colon + 1);
-    if (iequals(scheme, "s3")) {
+    if (auth::ascii_iequals(scheme, "s3")) {
       if (!rest.starts_with("//")) fail(arg, "expected s3://bucket/key");
       return s3_location(arg, rest.substr(2));
     }
-    if (iequals(scheme, "file")) return file_location(arg, rest);
+    if (auth::ascii_iequals(scheme, "file")) return file_location(arg, rest);
     if (rest.starts_with("//"))
       fail(arg, "unsupported scheme \"" + std::string(scheme) + "\" (expected s3:// or file://)");
   }
