@@ -7,43 +7,18 @@
 #include <nmmintrin.h>
 #endif
 
+#include "io/reflected_crc.hpp"
+
 namespace raws3::io {
 
 namespace {
 
 // Both implementations work on the raw register (no pre- and post-inversion); the public functions
 // invert at the edges, so pieces chain.
-constexpr std::uint32_t kPolynomial = 0x82F63B78;  // 0x1EDC6F41 bit-reversed
-
-// Slicing-by-8 tables: table[k][b] is the register after byte b followed by k zero bytes.
-struct Tables {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
-  constexpr Tables() {
-    for (std::uint32_t b = 0; b < 256; ++b) {
-      std::uint32_t r = b;
-      for (int i = 0; i < 8; ++i) r = (r >> 1) ^ (kPolynomial & (0u - (r & 1)));
-      t[0][b] = r;
-    }
-    for (std::size_t k = 1; k < 8; ++k)
-      for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFF];
-  }
-};
-constexpr Tables kTables;
+using Crc32c = ReflectedCrc<std::uint32_t, 0x82F63B78>;  // 0x1EDC6F41 bit-reversed
 
 std::uint32_t portable_update(std::uint32_t r, const unsigned char* p, std::size_t n) noexcept {
-  const auto& t = kTables.t;
-  while (n >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);  // little-endian x86/arm64: the first byte is the low one
-    const std::uint32_t lo = std::uint32_t(v) ^ r;
-    const std::uint32_t hi = std::uint32_t(v >> 32);
-    r = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
-        t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
-    p += 8;
-    n -= 8;
-  }
-  while (n--) r = (r >> 8) ^ t[0][(r ^ *p++) & 0xFF];
-  return r;
+  return Crc32c::update(r, p, n);
 }
 
 #if defined(__x86_64__)
@@ -111,31 +86,10 @@ std::uint32_t hardware_update(std::uint32_t r, const unsigned char* p, std::size
 
 const bool kHardware = cpu_has_sse42();
 
-// a * b modulo the polynomial, both reflected (bit 31 is x^0).
-std::uint32_t multiply_mod(std::uint32_t a, std::uint32_t b) noexcept {
-  std::uint32_t product = 0;
-  for (std::uint32_t m = 1u << 31; m != 0; m >>= 1) {
-    if (a & m) product ^= b;
-    b = (b >> 1) ^ (kPolynomial & (0u - (b & 1)));
-  }
-  return product;
-}
-
-// x^(8 * bytes) modulo the polynomial, by squarings: the shift that appending that many bytes applies.
-std::uint32_t shift_for(std::uint64_t bytes) noexcept {
-  std::uint32_t power = 1u << 31;       // x^0
-  std::uint32_t square = 1u << (31 - 8);  // x^8, one byte
-  for (; bytes != 0; bytes >>= 1) {
-    if (bytes & 1) power = multiply_mod(square, power);
-    square = multiply_mod(square, square);
-  }
-  return power;
-}
-
 }  // namespace
 
 std::uint32_t crc32c_combine(std::uint32_t first, std::uint32_t second, std::uint64_t second_length) noexcept {
-  return multiply_mod(shift_for(second_length), first) ^ second;
+  return Crc32c::combine(first, second, second_length);
 }
 
 std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t crc) noexcept {
