@@ -27,20 +27,7 @@ URL=http://127.0.0.1:$PORT/$ACCOUNT
 
 running() { pid_matches "$DIR/pid" "$PATTERN" && http_answers "$URL?comp=list"; }
 
-install() {
-  # The lock file pins the whole dependency tree; reinstall when it changes.
-  if [ -f "$MAIN" ] && cmp -s "$PKG_DIR/package-lock.json" "$NPM_PREFIX/package-lock.json"; then
-    return 0
-  fi
-  command -v node >/dev/null || apt_install nodejs
-  command -v npm >/dev/null || apt_install npm
-  local t0
-  t0=$(now_ms)
-  mkdir -p "$NPM_PREFIX"
-  cp "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" "$NPM_PREFIX/"
-  (cd "$NPM_PREFIX" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $NPM_PREFIX"
-  log "installed azurite into $NPM_PREFIX in $(( $(now_ms) - t0 )) ms"
-}
+install() { npm_ci_pinned "$PKG_DIR" "$NPM_PREFIX" "$MAIN"; }
 
 start() {
   lock_state "$DIR"

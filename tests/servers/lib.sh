@@ -154,6 +154,25 @@ apt_install() {
     die "could not install ${need[*]} (see tests/servers/packages.txt)"
 }
 
+# npm_ci_pinned PKG_DIR PREFIX MARKER [NPM_ARG...]: the packages PKG_DIR's package.json and lock file pin,
+# installed into PREFIX by npm ci unless MARKER (a file the package installs) is there from the same lock
+# file. Node.js and npm come from Debian when missing (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package, so apt is asked for npm only when there is none).
+npm_ci_pinned() {
+  local pkg_dir=$1 prefix=$2 marker=$3 t0
+  shift 3
+  if [ -f "$marker" ] && cmp -s "$pkg_dir/package-lock.json" "$prefix/package-lock.json"; then
+    return 0
+  fi
+  command -v node >/dev/null || apt_install nodejs
+  command -v npm >/dev/null || apt_install npm
+  t0=$(now_ms)
+  mkdir -p "$prefix"
+  cp "$pkg_dir/package.json" "$pkg_dir/package-lock.json" "$prefix/"
+  (cd "$prefix" && npm ci --no-audit --no-fund --loglevel=error "$@" >&2) || die "npm ci failed in $prefix"
+  log "installed $(basename "$pkg_dir") into $prefix in $(( $(now_ms) - t0 )) ms"
+}
+
 # refresh_tls_env NAME: if the TLS front for NAME is running, rewrite NAME-tls/env from NAME/env
 # (credentials can change when a backend restarts, e.g. moto makes new keys on every start).
 refresh_tls_env() {

@@ -34,27 +34,12 @@ URL=http://127.0.0.1:$PORT
 running() { pid_matches "$DIR/pid" "$PATTERN" && http_answers "$URL/"; }
 
 install() {
-  # The lock file pins the whole dependency tree; reinstall when it changes.
-  if [ -f "$NPM_PREFIX/node_modules/@20minutes/s3rver/package.json" ] &&
-     cmp -s "$PKG_DIR/package-lock.json" "$NPM_PREFIX/package-lock.json"; then
-    return 0
-  fi
-  command -v node >/dev/null || apt_install nodejs
+  npm_ci_pinned "$PKG_DIR" "$NPM_PREFIX" "$NPM_PREFIX/node_modules/@20minutes/s3rver/package.json" \
+    --engine-strict=false  # engines says node >= 24, yet it runs on Node 20: do not let a strict config refuse it
   # Its dependencies declare node >= 20 (@koa/router); runs here on NodeSource's Node 20.
   local major
   major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || log "warning: Node.js $(node --version) is older than the 20 that s3rver's dependencies need (Debian 12 ships 18; NodeSource has 20+)"
-  # Debian ships npm separately from nodejs (NodeSource's nodejs bundles it and conflicts with
-  # Debian's npm package, so only ask apt for npm when there is none).
-  command -v npm >/dev/null || apt_install npm
-  local t0
-  t0=$(now_ms)
-  mkdir -p "$NPM_PREFIX"
-  cp "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" "$NPM_PREFIX/"
-  # engines says node >= 24, yet it runs on Node 20: do not let an engine-strict config refuse it.
-  (cd "$NPM_PREFIX" && npm ci --no-audit --no-fund --engine-strict=false --loglevel=error >&2) ||
-    die "npm ci failed in $NPM_PREFIX"
-  log "installed @20minutes/s3rver into $NPM_PREFIX in $(( $(now_ms) - t0 )) ms"
 }
 
 start() {
