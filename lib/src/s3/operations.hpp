@@ -30,9 +30,9 @@ struct GetRequest {
   std::string if_match{};  // non-empty: the server refuses (412 PreconditionFailed) once the ETag is another
   RetryPolicy* retry = nullptr;  // the attempts this request is one of (see S3Request::retry)
 };
-// The body goes to sink; returns what the response's headers say of the object. Asks for the object's
-// checksum unless the endpoint's ChecksumMode is Off; checking the body against it is the sink's part
-// (range_get's).
+// The body goes to sink; returns what the response's headers say of the object. Asks for the checksum of
+// a whole object or part unless the endpoint's ChecksumMode is Off; checking the body against it is the
+// sink's part (range_get's).
 io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::string key, GetRequest get,
                                 http::BodySink& sink);
 // One GET of an explicit range, for callers that receive it in one request: an answer that is not the
