@@ -36,7 +36,7 @@ declare -A sources=(
   [profile_file]="lib/src/auth/profile_file.cpp"
   [credentials]="lib/src/auth/sts.cpp lib/src/auth/instance_metadata.cpp lib/src/auth/container_credentials.cpp
     lib/src/auth/credential_process.cpp lib/src/auth/credential_document.cpp lib/src/auth/timestamp.cpp
-    lib/src/auth/environment.cpp lib/src/auth/url_parts.cpp lib/src/auth/uri_encode.cpp lib/src/auth/sigv4.cpp
+    lib/src/auth/environment.cpp lib/src/auth/url_parts.cpp lib/src/auth/ascii.cpp lib/src/auth/uri_encode.cpp lib/src/auth/sigv4.cpp
     lib/src/auth/hash.cpp"
 )
 declare -A libs=(
