@@ -1,7 +1,8 @@
 """s3-cli bench: short runs of every workload against s3rver, moto and radosgw.
 
-Each run is 2 s of small objects, 4 in flight: enough for the report to have numbers, and every run checks
-the report's JSON, the CSV of its operations, and that the objects it created are gone afterwards.
+Each run is 1 s of small objects (the first 250 ms warm-up), 4 in flight: enough for the report to have
+numbers, and every run checks the report's JSON, the CSV of its operations, and that the objects it created
+are gone afterwards.
 """
 import csv
 import json
@@ -14,7 +15,7 @@ import harness
 class BenchMixin:
     """The tests; a subclass per server (bottom of the file)."""
 
-    def bench(self, op, *extra, keep=False, duration="2s", size="16KiB", objects=20, concurrent=4):
+    def bench(self, op, *extra, keep=False, duration="1s", size="16KiB", objects=20, concurrent=4):
         # No '/' in the prefix: moto refuses ListObjectsV2 whose prefix holds one.
         prefix = f"raws3-it-bench-{op}-{uuid.uuid4().hex[:10]}-"
         self.addCleanup(harness.delete_prefix, self.s3, self.bucket, prefix)
@@ -23,6 +24,8 @@ class BenchMixin:
                 "--obj.size", size, "--objects", objects, "--duration", duration, "--csv", csv_path, *extra]
         if keep:
             args.append("--keep")
+        if "--warmup" not in extra:
+            args += ["--warmup", "250ms"]
         res = self.cli(*args, timeout=60)
         self.assertCliOk(res)
         report = json.loads(res.stdout)
@@ -71,7 +74,7 @@ class BenchMixin:
     def test_ttfb_is_the_first_byte_not_the_whole_body(self):
         # 4 MiB bodies take a while to arrive after their head: a ttfb taken when the body is complete
         # would be as long as the whole GET.
-        prefix, report, rows = self.bench("get", size="4MiB", objects=4, concurrent=2, duration="3s")
+        prefix, report, rows = self.bench("get", size="4MiB", objects=4, concurrent=2, duration="2s")
         self.check(prefix, report, rows, ["get"], True, size=4 << 20)
         get = report["operations"][0]
         self.assertLess(get["ttfb_ms"]["p50"], 0.9 * get["latency_ms"]["p50"], get)
@@ -79,7 +82,7 @@ class BenchMixin:
     def test_multipart(self):
         # 11 MiB in 5 MiB parts: three parts, the last one short (moto enforces the 5 MiB minimum).
         prefix, report, rows = self.bench("multipart", "--part-size", "5MiB", size="11MiB", concurrent=2,
-                                          duration="3s", keep=True)
+                                          duration="2s", keep=True)
         self.assertEqual([o["op"] for o in report["operations"]], ["multipart"])
         keys = self.keys_under(prefix)
         self.assertEqual(len(keys), report["total_ops"])

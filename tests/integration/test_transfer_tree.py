@@ -89,9 +89,9 @@ class TreeMixin:
         self.assert_objects("up/", digests)  # everything else arrived
 
     def test_many_objects_through_a_small_window(self):
-        # More objects than the window and than a listing page: the walk and the listing feed the queue
+        # More objects than the window and than three listing pages of 40: the walk and the listing feed the queue
         # as they go, and every object arrives exactly once.
-        digests = {f"d{i % 7}/f{i:04d}.bin": self.write(f"d{i % 7}/f{i:04d}.bin", 1000 + i) for i in range(300)}
+        digests = {f"d{i % 7}/f{i:04d}.bin": self.write(f"d{i % 7}/f{i:04d}.bin", 1000 + i) for i in range(120)}
         tree = self.tmp / "tree"
         records, _ = harness.json_results(self.ok("--json", "--concurrency", "5", "cp", "-r", str(tree),
                                                   f"s3://{self.bucket}/many/").stdout)
