@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bench_stats.hpp"
+#include "ranks.hpp"
 
 using namespace s3cli::bench;
 
@@ -81,6 +82,50 @@ TEST_CASE("merged histograms are the histogram of every sample: percentiles of t
   CHECK(merged.percentile_seconds(50) == Approx(nearest_rank(all, 50)).epsilon(LatencyHistogram::kRelativeError));
   const double averaged = (nearest_rank(fast, 50) + nearest_rank(slow, 50)) / 2;
   CHECK(averaged > 3 * merged.percentile_seconds(50));
+}
+
+TEST_CASE("a histogram rebuilt from its counts and max, as another rank sends them, is the same histogram") {
+  std::vector<double> seconds;
+  for (int i = 1; i <= 1'000; ++i) seconds.push_back(i * 37e-6);
+  const LatencyHistogram h = histogram_of(seconds);
+  const LatencyHistogram rebuilt(h.counts(), h.max_ns());
+  CHECK(rebuilt.count() == h.count());
+  for (double p : {1.0, 50.0, 99.9}) CHECK(rebuilt.percentile_seconds(p) == h.percentile_seconds(p));
+  CHECK(rebuilt.max_seconds() == h.max_seconds());
+}
+
+TEST_CASE("a tally counts its seconds up to the first rank's stop, its window is the last rank's") {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 40; ++i) samples.push_back(ok_sample(0.1 * i, 0.1 * i + 0.05, 100));
+  // Counted to 3 s (another rank stopped first) though this rank ran to 4 s: seconds 1 and 2 only.
+  const OpTally t = tally(samples, 1.0, 4.0, 3.0);
+  CHECK(t.ops == 30);
+  CHECK(t.bytes == 3000);
+  REQUIRE(t.seconds.size() == 2);
+  CHECK(t.seconds[0].ops == 10);
+  // The job's window (to the last rank's stop at 5 s) divides the bytes.
+  const OpReport r = report_of(t, 4.0);
+  CHECK(r.ops_per_s == Approx(30.0 / 4.0));
+}
+
+TEST_CASE("ranks share a total evenly, the first ones one more") {
+  CHECK(s3cli::share_of_rank(10, 0, 3) == 4);
+  CHECK(s3cli::share_of_rank(10, 1, 3) == 3);
+  CHECK(s3cli::share_of_rank(10, 2, 3) == 3);
+  CHECK(s3cli::share_of_rank(7, 0, 1) == 7);
+}
+
+TEST_CASE("endpoints are spread over the ranks as warp spreads --host") {
+  using s3cli::endpoints_of_rank;
+  using V = std::vector<std::string>;
+  CHECK(endpoints_of_rank("http://a", 1, 3) == V{"http://a"});
+  // More endpoints than ranks: every size-th from the rank's own.
+  CHECK(endpoints_of_rank("a,b,c,d,e", 0, 2) == V{"a", "c", "e"});
+  CHECK(endpoints_of_rank("a,b,c,d,e", 1, 2) == V{"b", "d"});
+  // Fewer: the ranks go round them.
+  CHECK(endpoints_of_rank("a,b", 2, 3) == V{"a"});
+  CHECK(endpoints_of_rank("a,,b,", 1, 2) == V{"b"});
+  CHECK(endpoints_of_rank("", 0, 2).empty());
 }
 
 TEST_CASE("per-second buckets count successes by their end, whole seconds after the warm-up only") {

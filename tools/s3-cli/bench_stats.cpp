@@ -39,32 +39,43 @@ std::optional<SecondSummary> summarize_seconds(std::vector<Second> seconds) {
   return SecondSummary{.fastest = seconds.back(), .median = seconds[seconds.size() / 2], .slowest = seconds.front()};
 }
 
-OpReport summarize(const std::vector<Sample>& samples, double warmup, double stop) {
-  OpReport report;
-  report.seconds = std::max(stop - warmup, 0.0);
-  LatencyHistogram latencies;
-  LatencyHistogram ttfbs;
+OpTally tally(const std::vector<Sample>& samples, double warmup, double stop, double seconds_to) {
+  OpTally t;
   std::vector<Sample> measured;
   for (const Sample& s : samples) {
     if (s.start < warmup || s.start >= stop) continue;
     measured.push_back(s);
-    ++report.ops;
+    ++t.ops;
     if (!s.ok()) {
-      ++report.errors[s.status];
+      ++t.errors[s.status];
       continue;
     }
-    report.bytes += s.bytes;
-    latencies.record_seconds(s.end - s.start);
-    if (s.ttfb) ttfbs.record_seconds(*s.ttfb);
+    t.bytes += s.bytes;
+    t.latency.record_seconds(s.end - s.start);
+    if (s.ttfb) t.ttfb.record_seconds(*s.ttfb);
   }
+  t.seconds = per_second(measured, warmup, seconds_to);
+  return t;
+}
+
+OpReport report_of(const OpTally& tally, double seconds) {
+  OpReport report;
+  report.ops = tally.ops;
+  report.bytes = tally.bytes;
+  report.errors = tally.errors;
+  report.seconds = std::max(seconds, 0.0);
   if (report.seconds > 0) {
     report.mib_per_s = static_cast<double>(report.bytes) / (1024.0 * 1024.0) / report.seconds;
-    report.ops_per_s = static_cast<double>(latencies.count()) / report.seconds;
+    report.ops_per_s = static_cast<double>(tally.latency.count()) / report.seconds;
   }
-  report.latency = percentiles(latencies);
-  if (ttfbs.count() != 0) report.ttfb = percentiles(ttfbs);
-  report.by_second = summarize_seconds(per_second(measured, warmup, stop));
+  report.latency = percentiles(tally.latency);
+  if (tally.ttfb.count() != 0) report.ttfb = percentiles(tally.ttfb);
+  report.by_second = summarize_seconds(tally.seconds);
   return report;
+}
+
+OpReport summarize(const std::vector<Sample>& samples, double warmup, double stop) {
+  return report_of(tally(samples, warmup, stop, stop), stop - warmup);
 }
 
 bool SteadyDetector::add(double per_second) {

@@ -70,6 +70,23 @@ struct OpReport {
   std::map<std::string, std::uint64_t> errors;  // by status
 };
 
+// What one kind of operation did in the measured window, kept in a form whose merge over ranks is exact:
+// counts add, histograms add bucket by bucket, per-second figures add second by second.
+struct OpTally {
+  std::uint64_t ops = 0;  // failures included
+  std::uint64_t bytes = 0;
+  LatencyHistogram latency;  // successful operations
+  LatencyHistogram ttfb;
+  std::map<std::string, std::uint64_t> errors;  // by status
+  std::vector<Second> seconds;                  // per_second() of the measured operations
+};
+
+// The operations that started in [warmup, stop), with their seconds counted up to seconds_to: the run's
+// stop, or across ranks the earliest rank's, so that every rank counts the same seconds.
+OpTally tally(const std::vector<Sample>& samples, double warmup, double stop, double seconds_to);
+// The report of a tally whose measured window lasted `seconds`.
+OpReport report_of(const OpTally& tally, double seconds);
+
 // The report of one kind of operation over the window [warmup, stop).
 OpReport summarize(const std::vector<Sample>& samples, double warmup, double stop);
 

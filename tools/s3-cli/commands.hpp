@@ -82,6 +82,7 @@ struct BenchArgs {
   double autoterm_percent = 7.5;
   bool keep = false;
   std::string csv;
+  bool mpi = false;  // join an MPI job even where no launcher's variables say so
   unsigned get_distrib = 45;
   unsigned put_distrib = 15;
   unsigned delete_distrib = 10;

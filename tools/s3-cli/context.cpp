@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <thread>
 #include <utility>
 
 #include "console_log.hpp"
@@ -154,14 +155,20 @@ void report_error(std::string_view command, std::string_view target, const std::
   emit_error(command, target, cause, s3);
 }
 
-Context::Context(std::string command, GlobalOptions options)
-    : command_(std::move(command)), options_(std::move(options)), config_(make_config(options_)) {
+Context::Context(std::string command, GlobalOptions options, Ranks& ranks)
+    : command_(std::move(command)), options_(std::move(options)), ranks_(ranks), config_(make_config(options_)) {
   json_errors.store(options_.json);
+  // Ranks on one host share its cores: one loop per core each would put N times as many threads on them.
+  if (config_.tuning.threads == 0 && ranks.local_size() > 1) {
+    config_.tuning.threads = std::max(1u, std::thread::hardware_concurrency() / ranks.local_size());
+  }
 }
 
 Context::~Context() { Interrupts::set_fallback(nullptr); }
 
 raws3::Client& Context::client() {
+  if (options_.endpoint_url.find(',') != std::string::npos)
+    throw UsageError("--endpoint-url lists several endpoints: only bench spreads its load over a list");
   std::call_once(client_once_, [this] {
     client_ = std::make_unique<raws3::Client>(config_);
     if (const std::string& why = client_->io_fallback_reason(); !why.empty()) {

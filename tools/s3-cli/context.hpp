@@ -1,5 +1,5 @@
-// What every command gets: the global options, the client built from them, and the one way a failure is
-// reported and turned into an exit code.
+// What every command gets: the global options, the client built from them, the processes the run is spread
+// over, and the one way a failure is reported and turned into an exit code.
 #pragma once
 
 #include <chrono>
@@ -14,6 +14,7 @@
 
 #include "raws3/client.hpp"
 #include "raws3/config.hpp"
+#include "ranks.hpp"
 
 namespace s3cli {
 
@@ -71,7 +72,8 @@ void report_error(std::string_view command, std::string_view target, const std::
 
 class Context {
  public:
-  Context(std::string command, GlobalOptions options);
+  // ranks outlives the context.
+  Context(std::string command, GlobalOptions options, Ranks& ranks);
   ~Context();
 
   const std::string& command() const noexcept { return command_; }
@@ -81,6 +83,7 @@ class Context {
   // Built on first use: a local-only cp needs no credentials. Safe to call from the workers of a recursive
   // copy, which may be the first to ask.
   raws3::Client& client();
+  Ranks& ranks() const noexcept { return ranks_; }
   bool progress_enabled(bool data_to_stdout) const;
   // For commands that upload: a --part-size outside S3's part sizes is a UsageError (make_config gave it
   // to GETs only).
@@ -101,6 +104,7 @@ class Context {
  private:
   std::string command_;
   GlobalOptions options_;
+  Ranks& ranks_;
   raws3::Config config_;
   std::once_flag client_once_;
   std::unique_ptr<raws3::Client> client_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 
 namespace s3cli::bench {
 
@@ -19,6 +20,12 @@ double LatencyHistogram::middle_of(std::size_t bucket) noexcept {
   const std::size_t octave = bucket / kSubBuckets - 1;
   const double lower = std::ldexp(double(kSubBuckets + bucket % kSubBuckets), int(octave));
   return lower + std::ldexp(1.0, int(octave)) / 2;
+}
+
+LatencyHistogram::LatencyHistogram(std::vector<std::uint64_t> counts, std::uint64_t max_ns)
+    : counts_(std::move(counts)), max_ns_(max_ns) {
+  counts_.resize(kBuckets);
+  for (std::uint64_t n : counts_) count_ += n;
 }
 
 void LatencyHistogram::record_seconds(double seconds) {

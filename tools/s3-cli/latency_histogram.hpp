@@ -23,6 +23,8 @@ class LatencyHistogram {
   static constexpr double kRelativeError = 1.0 / (2 * kSubBuckets);
 
   LatencyHistogram() : counts_(kBuckets, 0) {}
+  // A histogram from its state as another process kept it (kBuckets counts, the largest value in ns).
+  LatencyHistogram(std::vector<std::uint64_t> counts, std::uint64_t max_ns);
 
   void record_seconds(double seconds);
   // Adds another histogram's counts (another run's, another rank's).
@@ -34,6 +36,10 @@ class LatencyHistogram {
   // Nearest rank: the value of the smallest bucket below and in which at least p% of the values lie, in
   // seconds; 0 when empty.
   double percentile_seconds(double p) const;
+
+  // The state, for a merge across processes: counts add bucket by bucket, max_ns takes the largest.
+  const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  std::uint64_t max_ns() const noexcept { return max_ns_; }
 
  private:
   static std::size_t bucket_of(std::uint64_t ns) noexcept;

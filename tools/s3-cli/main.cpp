@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,11 +96,12 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
       ->check(CLI::IsMember({"put", "get", "stat", "delete", "list", "multipart", "mixed"}));
   sub.add_option("--bucket", b.bucket, "Bucket to load (it must exist)")->required();
   sub.add_option("--prefix", b.prefix, "Prefix of every key the run creates (else s3-cli-bench-<random>/)");
-  sub.add_option("--concurrent", b.concurrent, "Operations in flight")
+  sub.add_option("--concurrent", b.concurrent, "Operations in flight (under mpirun: in all, shared out over the ranks)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4096u));
   sub.add_option("--obj.size", b.object_size, "Object size, e.g. 64KiB, 8MiB, 1GiB")->capture_default_str();
-  sub.add_option("--objects", b.objects, "Objects uploaded before get, stat, delete, list and mixed")
+  sub.add_option("--objects", b.objects,
+                 "Objects uploaded before get, stat, delete, list and mixed (under mpirun: in all)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100'000'000u));
   sub.add_option("--duration", b.duration, "How long to run, e.g. 30s, 2m")->capture_default_str();
@@ -110,7 +112,10 @@ void add_bench_options(CLI::App& sub, s3cli::BenchArgs& b) {
       ->capture_default_str()
       ->check(between(0.1, 1000));
   sub.add_flag("--keep", b.keep, "Leave the objects the run created");
-  sub.add_option("--csv", b.csv, "Write every operation (start, end, bytes, ttfb, status) to this file");
+  sub.add_option("--csv", b.csv, "Write every operation (start, end, bytes, ttfb, status, rank) to this file");
+  sub.add_flag("--mpi", b.mpi,
+               "Run as the ranks of an MPI job, which is automatic under mpirun; rank 0 reports the merged figures, "
+               "--endpoint-url may list several endpoints (a,b,...) to spread over the ranks");
   sub.add_option("--get-distrib", b.get_distrib, "mixed: weight of GET")->capture_default_str();
   sub.add_option("--put-distrib", b.put_distrib, "mixed: weight of PUT")->capture_default_str();
   sub.add_option("--delete-distrib", b.delete_distrib, "mixed: weight of DELETE")->capture_default_str();
@@ -296,7 +301,12 @@ int main(int argc, char** argv) {
   const std::string name = chosen->app->get_name();
   int rc = s3cli::kFailure;
   try {
-    Context ctx(name, global);
+    // Joined before the context is built and left (MPI_Finalize) after it is gone with its client's loops.
+    const std::unique_ptr<s3cli::Ranks> ranks = s3cli::Ranks::join(name == "bench" && bench.mpi);
+    if (ranks->size() > 1 && name != "bench") {
+      throw s3cli::UsageError("only bench runs as an MPI job; start " + name + " without mpirun");
+    }
+    Context ctx(name, global, *ranks);
     rc = chosen->run(ctx);
   } catch (const std::exception& e) {
     s3cli::report_error(name, "", e);
