@@ -2,15 +2,22 @@
 operations together, with percentiles read from summed histograms, checked against the raw per-operation
 CSV rows of all ranks; a rank whose endpoint refuses connections fails the job visibly.
 
-Skipped where s3-cli was built without MPI (RAWS3_MPI=0, the sanitizer build) or mpirun is missing.
+AcrossHosts puts each rank on a host of its own on the wire: three network namespaces joined by a bridge
+(s3rver in one, a rank in each of the others), the ranks launched by Open MPI's remote launcher through
+`ip netns exec` (netns_rsh), as it would launch them over ssh.
+
+Skipped where s3-cli was built without MPI (RAWS3_MPI=0, the sanitizer build) or mpirun is missing, and
+AcrossHosts where network namespaces cannot be made (not root, no `ip netns`).
 """
 import csv
 import json
 import math
 import os
 import shutil
+import subprocess
 import unittest
 import uuid
+from pathlib import Path
 
 import harness
 
@@ -142,6 +149,99 @@ class MpiBenchMixin:
 
 
 harness.server_variants(MpiBenchMixin, ["s3rver", "minio"], globals())
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
+
+
+class AcrossHosts(unittest.TestCase):
+    SUBNET = "10.77.0"
+    PORT = "4590"
+    BUCKET = "raws3-test"
+
+    @classmethod
+    def setUpClass(cls):
+        reason = mpi_skip_reason()
+        if reason:
+            raise unittest.SkipTest(reason)
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("network namespaces need root")
+        tag = f"raws3-{os.getpid()}"
+        cls.server_ns, cls.hosts = f"{tag}-s3", [f"{tag}-h1", f"{tag}-h2"]
+        try:
+            ip("netns", "add", cls.server_ns)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise unittest.SkipTest(f"cannot make a network namespace: {getattr(e, 'stderr', e)}")
+        cls.addClassCleanup(ip, "netns", "delete", cls.server_ns)
+        # A bridge in the server's namespace, a veth pair from it to each host's: one LAN, an address each.
+        ip("-n", cls.server_ns, "link", "set", "lo", "up")
+        ip("-n", cls.server_ns, "link", "add", "br0", "type", "bridge")
+        ip("-n", cls.server_ns, "addr", "add", f"{cls.SUBNET}.1/24", "dev", "br0")
+        ip("-n", cls.server_ns, "link", "set", "br0", "up")
+        for n, host in enumerate(cls.hosts, start=2):
+            ip("netns", "add", host)
+            cls.addClassCleanup(ip, "netns", "delete", host)
+            ip("-n", host, "link", "set", "lo", "up")
+            ip("-n", cls.server_ns, "link", "add", f"v{n}", "type", "veth", "peer", "name", "eth0", "netns", host)
+            ip("-n", cls.server_ns, "link", "set", f"v{n}", "master", "br0", "up")
+            ip("-n", host, "addr", "add", f"{cls.SUBNET}.{n}/24", "dev", "eth0")
+            ip("-n", host, "link", "set", "eth0", "up")
+        # s3rver by its own script, inside the server's namespace on the bridge's address; its npm packages
+        # are the ones dev/test's s3rver already installed.
+        cls.state = Path(subprocess.check_output(["mktemp", "-d", "/tmp/raws3-netns-XXXXXX"], text=True).strip())
+        cls.addClassCleanup(shutil.rmtree, cls.state, True)
+        cls.server_env = dict(os.environ, RAWS3_TEST_STATE=str(cls.state / "state"),
+                              RAWS3_NPM_PREFIX=str(harness.STATE / "npm"), RAWS3_S3RVER_ADDRESS=f"{cls.SUBNET}.1",
+                              RAWS3_S3RVER_PORT=cls.PORT, RAWS3_S3RVER_DATA=str(cls.state / "data"),
+                              RAWS3_S3RVER_BUCKET=cls.BUCKET)
+        s3rver = ["ip", "netns", "exec", cls.server_ns, str(harness.SERVERS_DIR / "s3rver.sh")]
+        started = subprocess.run(s3rver + ["start"], env=cls.server_env, capture_output=True, text=True)
+        if started.returncode != 0:
+            raise AssertionError(f"s3rver did not start in {cls.server_ns}: {started.stderr[-2000:]}")
+        cls.addClassCleanup(subprocess.run, s3rver + ["stop"], env=cls.server_env, capture_output=True)
+        cls.endpoint = f"http://{cls.SUBNET}.1:{cls.PORT}"
+        cls.env = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def setUp(self):
+        self.tmp = Path(subprocess.check_output(["mktemp", "-d", "/tmp/raws3-it-XXXXXX"], text=True).strip())
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def mpirun(self, *args, timeout=120):
+        hostfile = self.tmp / "hosts"
+        hostfile.write_text("".join(f"{h} slots=2\n" for h in self.hosts))
+        under = ["ip", "netns", "exec", self.server_ns, MPIRUN, "--oversubscribe", "-np", "2", "--map-by", "node",
+                 "--hostfile", str(hostfile), "--mca", "plm_rsh_agent", str(Path(__file__).with_name("netns_rsh")),
+                 "--mca", "oob_tcp_if_include", f"{self.SUBNET}.0/24",
+                 "--mca", "btl_tcp_if_include", f"{self.SUBNET}.0/24", "--mca", "btl", "self,tcp"]
+        env = dict(self.env, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        return harness.run_cli("--endpoint-url", self.endpoint, *args, env=env, under=under, timeout=timeout)
+
+    def keys_under(self, prefix):
+        # From a host's namespace: the server is on the bridge, out of this namespace's reach.
+        res = harness.run_cli("--endpoint-url", self.endpoint, "--json", "ls", "-r", f"s3://{self.BUCKET}/{prefix}",
+                              env=self.env, under=["ip", "netns", "exec", self.hosts[0]])
+        self.assertEqual(res.rc, 0, res.describe())
+        return [o["key"] for o in json.loads(res.stdout)["objects"]]
+
+    def test_a_rank_on_each_host_one_merged_report(self):
+        prefix = f"raws3-it-hosts-{uuid.uuid4().hex[:10]}-"
+        csv_path = self.tmp / "ops.csv"
+        res = self.mpirun("--json", "bench", "get", "--bucket", self.BUCKET, "--prefix", prefix, "--concurrent", "4",
+                          "--obj.size", "16KiB", "--objects", "10", "--duration", "2s", "--warmup", "500ms",
+                          "--csv", str(csv_path))
+        self.assertEqual(res.rc, 0, res.describe())
+        report = json.loads(res.stdout)
+        self.assertEqual([r["host"] for r in report["ranks"]], self.hosts)  # one rank on each host
+        self.assertEqual(report["total_ops"], sum(r["total_ops"] for r in report["ranks"]))
+        with open(csv_path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), report["total_ops"])
+        self.assertEqual({int(row["rank"]) for row in rows}, {0, 1})
+        (get,) = report["operations"]
+        self.assertGreater(get["ops"], 0)
+        self.assertEqual(get["errors"], {})
+        self.assertEqual(self.keys_under(prefix), [], "the ranks left objects behind")
 
 if __name__ == "__main__":
     harness.main()

@@ -7,7 +7,8 @@
 # empty data directory (on /dev/shm) holding one bucket. Credentials: S3RVER / S3RVER.
 # State: $RAWS3_TEST_STATE/s3rver/{pid,log,env} (default /tmp/raws3-test).
 #
-# Knobs: RAWS3_S3RVER_PORT (4580), RAWS3_S3RVER_BUCKET (raws3-test),
+# Knobs: RAWS3_S3RVER_PORT (4580), RAWS3_S3RVER_ADDRESS (127.0.0.1; test_mpi starts one inside a network
+#        namespace on that namespace's address), RAWS3_S3RVER_BUCKET (raws3-test),
 #        RAWS3_S3RVER_DATA ($SHM_ROOT/s3rver, see lib.sh), RAWS3_NPM_PREFIX ($STATE/npm),
 #        RAWS3_S3RVER_VERBOSE=1 (log every request; slows it down).
 #
@@ -22,6 +23,7 @@ set -euo pipefail
 
 NAME=s3rver
 PORT=${RAWS3_S3RVER_PORT:-4580}
+ADDRESS=${RAWS3_S3RVER_ADDRESS:-127.0.0.1}
 BUCKET=${RAWS3_S3RVER_BUCKET:-raws3-test}
 DIR=$STATE_ROOT/$NAME
 # tmpfs: s3rver stores every object as a file plus metadata; keep that off the disk.
@@ -29,7 +31,7 @@ DATA=${RAWS3_S3RVER_DATA:-$SHM_ROOT/s3rver}
 NPM_PREFIX=${RAWS3_NPM_PREFIX:-$STATE_ROOT/npm}
 PKG_DIR=$SERVERS_DIR/s3rver
 PATTERN="$PKG_DIR/run.js $PORT"   # how we recognise our process in /proc/PID/cmdline
-URL=http://127.0.0.1:$PORT
+URL=http://$ADDRESS:$PORT
 
 running() { pid_matches "$DIR/pid" "$PATTERN" && http_answers "$URL/"; }
 
@@ -61,7 +63,8 @@ start() {
   # OpenSSL 3 only has in the legacy provider (without it, paginated listings fail with 500).
   # NODE_PATH: run.js lives in the source tree, its modules in the npm prefix.
   NODE_PATH=$NPM_PREFIX/node_modules NODE_OPTIONS=--openssl-legacy-provider \
-    spawn "$DIR/pid" "$DIR/log" node "$PKG_DIR/run.js" "$PORT" "$DATA" "$BUCKET" "${RAWS3_S3RVER_VERBOSE:-0}"
+    spawn "$DIR/pid" "$DIR/log" node "$PKG_DIR/run.js" "$PORT" "$DATA" "$BUCKET" "${RAWS3_S3RVER_VERBOSE:-0}" \
+      "$ADDRESS"
   if ! wait_until 30 running; then
     cat "$DIR/log" >&2
     stop_locked
