@@ -1,6 +1,7 @@
 """s3-cli bench as the ranks of an MPI job (mpirun -np 3 on this host): the merged report is every rank's
 operations together, with percentiles read from summed histograms, checked against the raw per-operation
-CSV rows of all ranks; a rank whose endpoint refuses connections fails the job visibly.
+CSV rows of all ranks; a rank whose endpoint refuses connections fails the job visibly. cp -r and sync as
+a job: rank 0 lists and hands out batches, every rank transfers, each object exactly once.
 
 AcrossHosts puts each rank on a host of its own on the wire: three network namespaces joined by a bridge
 (s3rver in one, a rank in each of the others), the ranks launched by Open MPI's remote launcher through
@@ -43,7 +44,8 @@ def nearest_rank(values, p):
     return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
-class MpiBenchMixin:
+class MpiJob:
+    """mpirun -np RANKS s3-cli against this test's server."""
     RANKS = 3
 
     @classmethod
@@ -58,6 +60,10 @@ class MpiBenchMixin:
         return harness.run_cli("--endpoint-url", endpoint or self.env["S3_ENDPOINT"], "--region",
                                self.env["AWS_DEFAULT_REGION"], *args, env=self.env, extra_env=MPI_ENV,
                                under=under, timeout=timeout)
+
+
+class MpiBenchMixin(MpiJob):
+    """bench as a job: the merged report against every rank's raw rows."""
 
     def bench(self, op, **kw):
         prefix = f"raws3-it-mpi-{op}-{uuid.uuid4().hex[:10]}-"
@@ -145,10 +151,80 @@ class MpiBenchMixin:
     def test_other_commands_refuse_to_run_as_ranks(self):
         res = self.mpirun("ls", f"s3://{self.bucket}/", ranks=2)
         self.assertEqual(res.rc, 2, res.describe())
-        self.assertIn("only bench runs as an MPI job", res.stderr)
+        self.assertIn("only bench, cp --recursive and sync run as an MPI job", res.stderr)
 
 
 harness.server_variants(MpiBenchMixin, ["s3rver", "minio"], globals())
+
+
+class MpiTreeMixin(MpiJob):
+    """cp -r and sync as a job."""
+
+    def json_lines(self, res):
+        self.assertTrue(res.stdout, res.describe())
+        *records, summary = [json.loads(line) for line in res.stdout.decode().splitlines()]
+        return records, summary["summary"]
+
+    def test_cp_r_and_sync_hand_out_every_object_exactly_once(self):
+        tree = self.tmp / "tree"
+        digests = {}
+        for i in range(2000):
+            rel = f"d{i % 10}/f{i:04d}.bin"
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            data = os.urandom(64 + i)
+            (tree / rel).write_bytes(data)
+            digests[rel] = harness.sha256_bytes(data)
+        prefix = f"raws3-it-mpi-tree-{uuid.uuid4().hex[:10]}/"
+        self.addCleanup(harness.delete_prefix, self.s3, self.bucket, prefix)
+        url = f"s3://{self.bucket}/{prefix}"
+
+        res = self.mpirun("--json", "cp", "-r", str(tree), url, timeout=300)
+        self.assertCliOk(res)
+        records, summary = self.json_lines(res)
+        destinations = [r["destination"] for r in records]
+        self.assertEqual(len(destinations), len(set(destinations)), "an object was uploaded twice")
+        self.assertEqual(sorted(destinations), sorted(url + rel for rel in digests))
+        self.assertEqual(summary["succeeded"], 2000)
+        self.assertEqual(summary["failed"], 0)
+        self.assertEqual([r["rank"] for r in summary["ranks"]], list(range(self.RANKS)))
+        self.assertEqual(sum(r["succeeded"] for r in summary["ranks"]), 2000)
+        for r in summary["ranks"]:
+            self.assertGreater(r["succeeded"], 0, f"rank {r['rank']} was handed nothing: {summary}")
+        self.assertEqual(sorted(harness.list_keys(self.s3, self.bucket, prefix)), sorted(prefix + rel for rel in digests))
+
+        down = self.tmp / "down"
+        res = self.mpirun("--json", "cp", "-r", url, str(down), timeout=300)
+        self.assertCliOk(res)
+        self.assertEqual(self.json_lines(res)[1]["succeeded"], 2000)
+        self.assert_local_tree(down, digests)
+
+        # sync hands out only what differs.
+        (tree / "d3/f0003.bin").write_bytes(b"changed")
+        (tree / "new.bin").write_bytes(b"new")
+        res = self.mpirun("--json", "sync", str(tree), url, timeout=300)
+        self.assertCliOk(res)
+        records, summary = self.json_lines(res)
+        self.assertEqual(sorted(r["destination"] for r in records), [url + "d3/f0003.bin", url + "new.bin"])
+        self.assertEqual(summary["succeeded"], 2)
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key=prefix + "d3/f0003.bin")["Body"].read(), b"changed")
+
+    def test_a_failed_transfer_on_any_rank_fails_the_job(self):
+        prefix = f"raws3-it-mpi-fail-{uuid.uuid4().hex[:10]}/"
+        self.addCleanup(harness.delete_prefix, self.s3, self.bucket, prefix)
+        for i in range(60):
+            self.s3.put_object(Bucket=self.bucket, Key=f"{prefix}f{i:02d}", Body=b"x" * i)
+        down = self.tmp / "down"
+        (down / "f17").mkdir(parents=True)  # a directory where one file must land: that download fails
+        res = self.mpirun("--json", "cp", "-r", f"s3://{self.bucket}/{prefix}", str(down), timeout=300)
+        self.assertEqual(res.rc, 1, res.describe())
+        records, summary = self.json_lines(res)
+        self.assertEqual(summary["succeeded"], 59)
+        self.assertEqual(summary["failed"], 1)
+        self.assertEqual(sum(r["failed"] for r in summary["ranks"]), 1)
+        self.assertIn("f17", res.stderr)
+
+
+harness.server_variants(MpiTreeMixin, ["minio"], globals())
 
 
 def ip(*args):

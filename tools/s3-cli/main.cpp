@@ -303,8 +303,8 @@ int main(int argc, char** argv) {
   try {
     // Joined before the context is built and left (MPI_Finalize) after it is gone with its client's loops.
     const std::unique_ptr<s3cli::Ranks> ranks = s3cli::Ranks::join(name == "bench" && bench.mpi);
-    if (ranks->size() > 1 && name != "bench") {
-      throw s3cli::UsageError("only bench runs as an MPI job; start " + name + " without mpirun");
+    if (ranks->size() > 1 && name != "bench" && name != "cp" && name != "sync") {
+      throw s3cli::UsageError("only bench, cp --recursive and sync run as an MPI job; start " + name + " without mpirun");
     }
     Context ctx(name, global, *ranks);
     rc = chosen->run(ctx);

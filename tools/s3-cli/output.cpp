@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "raws3/error.hpp"
 
@@ -22,8 +23,30 @@ void Console::erase_status_locked() {
   status_shown_ = false;
 }
 
+void Console::out_lines(std::string_view lines) {
+  while (!lines.empty()) {
+    const std::size_t end = std::min(lines.find('\n'), lines.size());
+    out(lines.substr(0, end));
+    lines.remove_prefix(std::min(end + 1, lines.size()));
+  }
+}
+
+void Console::hold_out() {
+  std::lock_guard lock(mutex_);
+  holding_ = true;
+}
+
+std::string Console::take_held() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(held_, {});
+}
+
 void Console::out(std::string_view line) {
   std::lock_guard lock(mutex_);
+  if (holding_) {
+    held_.append(line).push_back('\n');
+    return;
+  }
   erase_status_locked();
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
@@ -156,12 +179,25 @@ void Results::add(Outcome outcome) {
   Console::instance().out(json.text());
 }
 
-void Results::finish() {
+Results::Totals Results::totals() const {
+  return {.succeeded = done_.load(), .failed = Console::instance().errors_reported(), .bytes = bytes_.load()};
+}
+
+void Results::finish(const Totals& totals, const std::vector<Totals>& ranks) {
   if (!json_) return;
   Json json;
   json.begin_object().key("summary").begin_object();
-  json.key("succeeded").number(done_.load()).key("failed").number(Console::instance().errors_reported());
-  json.key("bytes").number(bytes_.load()).end_object().end_object();
+  json.key("succeeded").number(totals.succeeded).key("failed").number(totals.failed);
+  json.key("bytes").number(totals.bytes);
+  if (!ranks.empty()) {
+    json.key("ranks").begin_array();
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      json.begin_object().key("rank").number(r).key("succeeded").number(ranks[r].succeeded);
+      json.key("failed").number(ranks[r].failed).key("bytes").number(ranks[r].bytes).end_object();
+    }
+    json.end_array();
+  }
+  json.end_object().end_object();
   Console::instance().out(json.text());
 }
 

@@ -27,6 +27,12 @@ class Console {
 
   // One line on stdout. A failed write throws StdoutClosed once the reader has gone, else raws3::FileError.
   void out(std::string_view line);
+  // Lines ("a\nb\n") on stdout, as out() each.
+  void out_lines(std::string_view lines);
+  // From now on, out() keeps its lines for take_held() instead of writing them: a job's ranks other than 0
+  // send theirs to rank 0, the one rank that writes stdout (mpirun's would mix lines of several mid-line).
+  void hold_out();
+  std::string take_held();
   void err(std::string_view line);  // one line on stderr
   // An error line (on stderr; with --json, a JSON object), counted for the summary.
   void error(std::string_view line);
@@ -46,6 +52,8 @@ class Console {
   bool status_used_ = false;  // a progress line is on: result lines must reach the terminal at once
   std::atomic<bool> stdout_closed_{false};
   std::atomic<std::uint64_t> errors_{0};
+  bool holding_ = false;
+  std::string held_;
   std::string stdout_error_;  // the first failed write's cause, kept: ferror() stays set, errno does not
 };
 
@@ -91,8 +99,17 @@ class Results {
   Results(bool json, bool quiet) : json_(json), quiet_(quiet) {}
 
   void add(Outcome outcome);
-  // Prints the summary line (with --json); a command calls it once, after partial failures too.
-  void finish();
+  // What the summary line counts: results added, errors reported, bytes moved.
+  struct Totals {
+    std::uint64_t succeeded = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t bytes = 0;
+  };
+  Totals totals() const;
+  // Prints the summary line (with --json); a command calls it once, after partial failures too. A job's
+  // rank 0 passes the job's totals and each rank's, which the line lists under "ranks".
+  void finish() { finish(totals(), {}); }
+  void finish(const Totals& totals, const std::vector<Totals>& ranks);
 
  private:
   bool json_;

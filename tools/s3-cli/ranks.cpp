@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "ranks.hpp"
 
@@ -29,6 +30,8 @@ class SingleRank final : public Ranks {
   int max_of(int value) override { return value; }
   std::vector<std::string> gather(std::string_view text) override { return {std::string(text)}; }
   std::string broadcast(std::string text) override { return text; }
+  void send(unsigned, int, std::string_view) override { throw std::logic_error("a lone process has no rank to send to"); }
+  Message receive(std::optional<unsigned>) override { throw std::logic_error("a lone process has no rank to hear from"); }
 
  private:
   std::string host_;

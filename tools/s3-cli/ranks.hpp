@@ -3,11 +3,13 @@
 //
 // Every collective below must be called by every rank in the same order, whatever happened to it: a rank
 // whose share failed still takes part, with empty figures, or the others would wait for it forever.
-// Collectives are called from the main thread only (MPI_THREAD_FUNNELED); the client's loops never touch MPI.
+// MPI is called from one thread at a time (MPI_THREAD_SERIALIZED): the main thread, or rank 0's hand-out
+// thread while the main thread feeds it (handout.hpp); the client's loops never touch MPI.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +44,15 @@ class Ranks {
   virtual std::vector<std::string> gather(std::string_view text) = 0;
   // Rank 0's text, on every rank.
   virtual std::string broadcast(std::string text) = 0;
+
+  // Point to point: a tagged text to one rank, and the next one that comes (from `from`, or from any rank).
+  struct Message {
+    unsigned from = 0;
+    int tag = 0;
+    std::string text;
+  };
+  virtual void send(unsigned to, int tag, std::string_view text) = 0;
+  virtual Message receive(std::optional<unsigned> from) = 0;
 };
 
 // This process alone: rank 0 of 1.

@@ -19,7 +19,11 @@ class MpiRanks final : public Ranks {
  public:
   MpiRanks() {
     int provided = 0;
-    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    if (provided < MPI_THREAD_SERIALIZED) {
+      MPI_Finalize();
+      throw UsageError("this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED)");
+    }
     int rank = 0;
     int size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -92,6 +96,21 @@ class MpiRanks final : public Ranks {
     text.resize(std::size_t(length));
     MPI_Bcast(text.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD);
     return text;
+  }
+
+  void send(unsigned to, int tag, std::string_view text) override {
+    if (text.size() > std::size_t(INT_MAX)) throw UsageError("a message between ranks is over 2 GiB");
+    MPI_Send(text.data(), int(text.size()), MPI_CHAR, int(to), tag, MPI_COMM_WORLD);
+  }
+
+  Message receive(std::optional<unsigned> from) override {
+    MPI_Status status;
+    MPI_Probe(from ? int(*from) : MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    int length = 0;
+    MPI_Get_count(&status, MPI_CHAR, &length);
+    Message message{.from = unsigned(status.MPI_SOURCE), .tag = status.MPI_TAG, .text = std::string(std::size_t(length), '\0')};
+    MPI_Recv(message.text.data(), length, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return message;
   }
 
  private:

@@ -232,6 +232,11 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
   std::vector<std::string> extra;  // names only the destination has
   tree.note(ctx.attempt(src.text, [&] {
+    // In a job, rank 0 compares and hands out the transfers; the others only take them (wait()).
+    if (!tree.feeds()) {
+      tree.wait();
+      return;
+    }
     std::unique_ptr<Side> from = side_for(ctx, tree, src, dst.is_file(), false, selection);
     std::unique_ptr<Side> to = side_for(ctx, tree, dst, src.is_file(), true, selection);
     auto transfer = [&](const Entry& entry) {
@@ -281,7 +286,7 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   tree.wait();
   if (!extra.empty() && tree.failed())
     report_error(ctx.command(), dst.text, std::to_string(extra.size()) + " deletions not made: a copy failed");
-  tree.results().finish();
+  tree.finish_results();
   return tree.worst();
 }
 

@@ -221,6 +221,7 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const Obje
   }
   const SourceTree source(src, selection);
   if (src.is_file() && dst.is_file()) {
+    if (ctx.ranks().size() > 1) throw UsageError("a copy between local directories does not run as an MPI job");
     Results results(ctx.options().json, ctx.options().quiet);
     Progress progress(ctx.progress_enabled(false), ctx.command() + " " + src.text);
     int worst = kSuccess;
@@ -233,11 +234,11 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const Obje
   }
   TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
   tree.note(ctx.attempt(src.text, [&] {
-    feed_tree(ctx, tree, src, dst, selection, move);
+    if (tree.feeds()) feed_tree(ctx, tree, src, dst, selection, move);
     tree.wait();
   }));
   tree.wait();
-  tree.results().finish();
+  tree.finish_results();
   return tree.worst();
 }
 
@@ -317,6 +318,7 @@ int run_cp(Context& ctx, const TransferArgs& args, const Selection& selection) {
   const ObjectAttributes object = object_options(args, src, dst);
   if (dst.is_s3() && !src.is_s3()) ctx.check_upload_part_size();
   if (names_tree(src, args.recursive, selection)) return copy_tree(ctx, src, dst, object, selection, false);
+  if (ctx.ranks().size() > 1) throw UsageError("cp of one object does not run as an MPI job (cp --recursive does)");
   return copy_single(ctx, src, dst, object);
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sstream>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -92,7 +93,21 @@ TreeTransfer::TreeTransfer(Context& ctx, std::string label, const ObjectAttribut
              }(),
              [this](const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
                ended(item, error, result);
-             }) {}
+             }) {
+  if (ctx.ranks().size() > 1 && ctx.ranks().is_root()) {
+    handout_.emplace(
+        ctx.ranks(), [this](raws3::TransferItem item) { queue_here(std::move(item)); },
+        [](std::string_view lines) {
+          try {
+            Console::instance().out_lines(lines);
+          } catch (const std::exception&) {
+            // stdout's failure is recorded; the feed stops at its next add().
+          }
+        });
+  } else if (ctx.ranks().size() > 1) {
+    Console::instance().hold_out();
+  }
+}
 
 void TreeTransfer::ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result) {
   progress_.file_done();
@@ -177,6 +192,11 @@ void TreeTransfer::remove_moved(bool all) {
 void TreeTransfer::add(raws3::TransferItem item, std::optional<MoveCheck> move) {
   if (Interrupts::received()) throw raws3::Cancelled("interrupted");
   if (Console::instance().stdout_closed()) throw StdoutClosed();
+  if (handout_) {
+    if (move) throw UsageError("mv does not run as an MPI job");
+    handout_->add(std::move(item));
+    return;
+  }
   remove_moved(false);
   if (move) {
     std::lock_guard lock(moves_mutex_);
@@ -186,10 +206,57 @@ void TreeTransfer::add(raws3::TransferItem item, std::optional<MoveCheck> move) 
   queue_.add(std::move(item));
 }
 
+void TreeTransfer::queue_here(raws3::TransferItem item) noexcept {
+  // After SIGINT the rest of the hand-out is passed over quietly: the command ends as interrupted.
+  if (Interrupts::received()) return;
+  note(ctx_.attempt(text_of(item.source), [&] {
+    progress_.found(item.size);
+    queue_.add(std::move(item));
+  }));
+}
+
 void TreeTransfer::wait() {
+  Ranks& ranks = ctx_.ranks();
+  const bool collective = !joined_ && ranks.size() > 1;
+  joined_ = true;
+  if (collective) {
+    if (handout_) {
+      handout_->finish();
+    } else {
+      note(ctx_.attempt("rank 0's hand-out", [&] {
+        take_handouts(
+            ranks, [this](raws3::TransferItem item) { queue_here(std::move(item)); },
+            [] { return Console::instance().take_held(); });
+      }));
+    }
+  }
   progress_.found_all();
   queue_.wait();
   remove_moved(true);
+  if (!collective) return;
+  // The lines of the transfers that ended after a rank's last request.
+  const std::vector<std::string> held = ranks.gather(Console::instance().take_held());
+  for (const std::string& lines : held) note(ctx_.attempt("stdout", [&] { Console::instance().out_lines(lines); }));
+  note(ranks.max_of(worst()));
+}
+
+void TreeTransfer::finish_results() {
+  Ranks& ranks = ctx_.ranks();
+  const Results::Totals mine = results_.totals();
+  if (ranks.size() == 1) return results_.finish();
+  const std::vector<std::string> texts = ranks.gather(std::to_string(mine.succeeded) + ' ' + std::to_string(mine.failed) +
+                                                      ' ' + std::to_string(mine.bytes));
+  if (!ranks.is_root()) return;
+  Results::Totals job;
+  std::vector<Results::Totals> each;
+  for (const std::string& text : texts) {
+    Results::Totals& t = each.emplace_back();
+    std::istringstream(text) >> t.succeeded >> t.failed >> t.bytes;
+    job.succeeded += t.succeeded;
+    job.failed += t.failed;
+    job.bytes += t.bytes;
+  }
+  results_.finish(job, each);
 }
 
 void TreeTransfer::note(int rc) noexcept {

@@ -1,5 +1,7 @@
 // What cp -r, mv, sync and run share: a transfer queue over the context's client, the result lines and the
-// progress line it feeds, and the worst exit code of everything it did.
+// progress line it feeds, and the worst exit code of everything it did. Under mpirun (cp -r and sync), rank
+// 0 feeds it and hands what it is fed out to every rank (handout.hpp); the exit code and the summary are
+// the job's.
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 
 #include "commands.hpp"
 #include "context.hpp"
+#include "handout.hpp"
 #include "location.hpp"
 #include "output.hpp"
 #include "progress.hpp"
@@ -48,8 +51,14 @@ class TreeTransfer {
   // source is removed once the copy is verified (the size that arrived is the size listed or walked, and a
   // server-side copy of a single-part object answers with the listed ETag), else kept.
   void add(raws3::TransferItem item, std::optional<MoveCheck> move = std::nullopt);
-  // Waits for every transfer (and the moves' removals); the progress line then goes.
+  // Whether this process lists and compares, feeding add(): alone, or rank 0 of a job.
+  bool feeds() const noexcept { return ctx_.ranks().is_root(); }
+  // Waits for every transfer (and the moves' removals); the progress line then goes. In a job, the first
+  // call is collective: rank 0 hands out the rest and tells the others there is no more, the others take
+  // batches until then, and every rank's worst() is then the job's.
   void wait();
+  // The summary line (--json) of the whole job, on rank 0.
+  void finish_results();
   // Keeps the worst of the exit codes seen.
   void note(int rc) noexcept;
   int worst() const noexcept { return worst_.load(); }
@@ -70,6 +79,8 @@ class TreeTransfer {
   // Deletes the object sources whose copies were verified, a DeleteObjects batch at a time, from the
   // thread feeding the queue (never a loop thread).
   void remove_moved(bool all);
+  // One transfer into this rank's queue: what the hand-out runs.
+  void queue_here(raws3::TransferItem item) noexcept;
 
   Context& ctx_;
   Results results_;
@@ -80,6 +91,8 @@ class TreeTransfer {
   std::unordered_map<std::string, MoveCheck> moving_;
   std::vector<Moved> moved_;                            // verified, source object still to delete
   raws3::TransferQueue queue_;
+  std::optional<Handout> handout_;  // rank 0 of a job; after queue_, which it feeds from its thread
+  bool joined_ = false;             // the job's collective wait has been made
 };
 
 // One file or object from src to dst (a "directory" destination gets the source's name), as cp or mv of
