@@ -4,8 +4,8 @@ CSV rows of all ranks; a rank whose endpoint refuses connections fails the job v
 a job: rank 0 lists and hands out batches, every rank transfers, each object exactly once.
 
 AcrossHosts puts each rank on a host of its own on the wire: three network namespaces joined by a bridge
-(s3rver in one, a rank in each of the others), the ranks launched by Open MPI's remote launcher through
-`ip netns exec` (netns_rsh), as it would launch them over ssh.
+(s3rver in one, a rank in each of the others; tests/tools/netns_lan.sh), the ranks launched by Open MPI's
+remote launcher through `ip netns exec`, as it would launch them over ssh.
 
 Skipped where s3-cli was built without MPI (RAWS3_MPI=0, the sanitizer build) or mpirun is missing, and
 AcrossHosts where network namespaces cannot be made (not root, no `ip netns`).
@@ -27,6 +27,8 @@ MPIRUN = shutil.which("mpirun")
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            # Loopback only: no rank looks for other network interfaces.
            "OMPI_MCA_btl_tcp_if_include": "lo", "OMPI_MCA_oob_tcp_if_include": "lo"}
+# Network namespaces as hosts on a LAN, and Open MPI's launcher into them.
+NETNS_LAN = harness.REPO / "tests" / "tools" / "netns_lan.sh"
 # A TCP port nothing listens on: connections are refused at once.
 REFUSING = "http://127.0.0.1:1"
 
@@ -227,10 +229,6 @@ class MpiTreeMixin(MpiJob):
 harness.server_variants(MpiTreeMixin, ["minio"], globals())
 
 
-def ip(*args):
-    subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
-
-
 class AcrossHosts(unittest.TestCase):
     SUBNET = "10.77.0"
     PORT = "4590"
@@ -243,26 +241,12 @@ class AcrossHosts(unittest.TestCase):
             raise unittest.SkipTest(reason)
         if os.geteuid() != 0:
             raise unittest.SkipTest("network namespaces need root")
-        tag = f"raws3-{os.getpid()}"
-        cls.server_ns, cls.hosts = f"{tag}-s3", [f"{tag}-h1", f"{tag}-h2"]
-        try:
-            ip("netns", "add", cls.server_ns)
-        except (OSError, subprocess.CalledProcessError) as e:
-            raise unittest.SkipTest(f"cannot make a network namespace: {getattr(e, 'stderr', e)}")
-        cls.addClassCleanup(ip, "netns", "delete", cls.server_ns)
-        # A bridge in the server's namespace, a veth pair from it to each host's: one LAN, an address each.
-        ip("-n", cls.server_ns, "link", "set", "lo", "up")
-        ip("-n", cls.server_ns, "link", "add", "br0", "type", "bridge")
-        ip("-n", cls.server_ns, "addr", "add", f"{cls.SUBNET}.1/24", "dev", "br0")
-        ip("-n", cls.server_ns, "link", "set", "br0", "up")
-        for n, host in enumerate(cls.hosts, start=2):
-            ip("netns", "add", host)
-            cls.addClassCleanup(ip, "netns", "delete", host)
-            ip("-n", host, "link", "set", "lo", "up")
-            ip("-n", cls.server_ns, "link", "add", f"v{n}", "type", "veth", "peer", "name", "eth0", "netns", host)
-            ip("-n", cls.server_ns, "link", "set", f"v{n}", "master", "br0", "up")
-            ip("-n", host, "addr", "add", f"{cls.SUBNET}.{n}/24", "dev", "eth0")
-            ip("-n", host, "link", "set", "eth0", "up")
+        prefix = f"raws3-{os.getpid()}"
+        cls.server_ns, cls.hosts = f"{prefix}-s", [f"{prefix}-h1", f"{prefix}-h2"]
+        made = subprocess.run([str(NETNS_LAN), "up", prefix, cls.SUBNET, "2"], capture_output=True, text=True)
+        if made.returncode != 0:
+            raise unittest.SkipTest(f"cannot make network namespaces: {made.stderr.strip()}")
+        cls.addClassCleanup(subprocess.run, [str(NETNS_LAN), "down", prefix, "2"], capture_output=True)
         # s3rver by its own script, inside the server's namespace on the bridge's address; its npm packages
         # are the ones dev/test's s3rver already installed.
         cls.state = Path(subprocess.check_output(["mktemp", "-d", "/tmp/raws3-netns-XXXXXX"], text=True).strip())
@@ -287,7 +271,7 @@ class AcrossHosts(unittest.TestCase):
         hostfile = self.tmp / "hosts"
         hostfile.write_text("".join(f"{h} slots=2\n" for h in self.hosts))
         under = ["ip", "netns", "exec", self.server_ns, MPIRUN, "--oversubscribe", "-np", "2", "--map-by", "node",
-                 "--hostfile", str(hostfile), "--mca", "plm_rsh_agent", str(Path(__file__).with_name("netns_rsh")),
+                 "--hostfile", str(hostfile), "--mca", "plm_rsh_agent", f"{NETNS_LAN} rsh",
                  "--mca", "oob_tcp_if_include", f"{self.SUBNET}.0/24",
                  "--mca", "btl_tcp_if_include", f"{self.SUBNET}.0/24", "--mca", "btl", "self,tcp"]
         env = dict(self.env, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")

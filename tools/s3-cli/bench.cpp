@@ -168,7 +168,7 @@ class Bench {
         autoterm_window_(parse_duration_flag(args.autoterm_window, "--autoterm.window")),
         // One prefix for the job: rank 0's.
         prefix_(ranks_.broadcast(args.prefix.empty() ? random_prefix() : args.prefix)),
-        rank_tag_(ranks_.size() > 1 ? "r" + std::to_string(ranks_.rank()) + "-" : ""),
+        rank_tag_(ranks_.size() > 1 ? "r" + std::to_string(ranks_.rank()) + "/" : ""),
         draw_({static_cast<double>(args.get_distrib), static_cast<double>(args.put_distrib),
                static_cast<double>(args.delete_distrib), static_cast<double>(args.stat_distrib)}) {
     put_options_.checksum = checksum_of(ctx.options());
