@@ -114,16 +114,19 @@ perf_run_exit_cmds() {
   for ((i = ${#perf_exit_cmds[@]} - 1; i >= 0; i--)); do eval "${perf_exit_cmds[i]}" || true; done
 }
 
-# start_null_s3 STATE_DIR PORT: nginx as the null S3 of perf/nulls3.conf, stopped at exit. GET and HEAD of
-# any key serve STATE_DIR/data/object; ListObjectsV2 serves STATE_DIR/data/list/N.xml.
+# start_null_s3 STATE_DIR PORT [ADDRESS NETNS]: nginx as the null S3 of perf/nulls3.conf, stopped at exit,
+# on 127.0.0.1 or on ADDRESS inside network namespace NETNS. GET and HEAD of any key serve
+# STATE_DIR/data/object; ListObjectsV2 serves STATE_DIR/data/list/N.xml.
 start_null_s3() {
-  local state=$1 port=$2 i
+  local state=$1 port=$2 address=${3:-127.0.0.1} in_ns=() i
+  [ -n "${4:-}" ] && in_ns=(ip netns exec "$4")
   mkdir -p "$state/data/list"
-  sed -e "s|@PORT@|$port|g" -e "s|@STATE@|$state|g" "$perf_dir/nulls3.conf" >"$state/nginx.conf"
-  nginx -c "$state/nginx.conf" -p "$state"
+  sed -e "s|@PORT@|$port|g" -e "s|@STATE@|$state|g" -e "s|@ADDRESS@|$address|g" "$perf_dir/nulls3.conf" \
+    >"$state/nginx.conf"
+  "${in_ns[@]}" nginx -c "$state/nginx.conf" -p "$state"
   at_exit "kill \$(cat '$state/nginx.pid') 2>/dev/null"
   for i in $(seq 50); do
-    curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$port/bucket/key" && return 0
+    "${in_ns[@]}" curl -sf -o /dev/null -X DELETE "http://$address:$port/bucket/key" && return 0
     sleep 0.1
   done
   echo "the null S3 on port $port does not answer (see $state/error.log)" >&2

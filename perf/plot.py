@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-COLUMNS = ["op", "start_s", "end_s", "bytes", "ttfb_s", "status"]
+# Every rank's operations of a bench run under mpirun share one time origin, so they plot together.
+COLUMNS = ["op", "start_s", "end_s", "bytes", "ttfb_s", "status", "rank"]
 
 
 class Malformed(Exception):
@@ -43,7 +44,7 @@ def read_csv(path):
         for line, row in enumerate(reader, start=2):
             if len(row) != len(COLUMNS):
                 raise Malformed(f"{path} line {line}: {len(row)} fields, expected {len(COLUMNS)}")
-            op, start, end, nbytes, _, status = row
+            op, start, end, nbytes, _, status, _ = row
             try:
                 start, end, nbytes = float(start), float(end), int(nbytes)
             except ValueError:

@@ -90,13 +90,13 @@ class PlotMixin:
 
     def test_malformed_csv_is_one_line_and_exit_1(self):
         good = self.tmp / "good.csv"
-        good.write_text("op,start_s,end_s,bytes,ttfb_s,status\nput,0.1,0.2,16384,,OK\n")
+        good.write_text("op,start_s,end_s,bytes,ttfb_s,status,rank\nput,0.1,0.2,16384,,OK,0\n")
         cases = {
             "missing.csv": None,
             "header.csv": "when,what\n1,2\n",
-            "number.csv": "op,start_s,end_s,bytes,ttfb_s,status\nput,0.1,soon,16384,,OK\n",
-            "short.csv": "op,start_s,end_s,bytes,ttfb_s,status\nput,0.1,0.2\n",
-            "empty.csv": "op,start_s,end_s,bytes,ttfb_s,status\n",
+            "number.csv": "op,start_s,end_s,bytes,ttfb_s,status,rank\nput,0.1,soon,16384,,OK,0\n",
+            "short.csv": "op,start_s,end_s,bytes,ttfb_s,status,rank\nput,0.1,0.2\n",
+            "empty.csv": "op,start_s,end_s,bytes,ttfb_s,status,rank\n",
         }
         for name, text in cases.items():
             with self.subTest(name):
