@@ -7,7 +7,8 @@
 #   warp-2     warp get from `warp client` agents on both hosts, coordinated from the server's namespace
 # Each reports objects/s and its p50/p99; the truth is computed from its own raw per-operation records
 # (s3-cli's --csv of every rank, warp's --benchdata), so the merged percentiles can be checked: s3-cli
-# sums histograms, warp's coordinator averages what its agents report.
+# sums histograms; warp v1.0.0 (the release the Go module proxy serves) downloads every agent's operations
+# to its coordinator and analyses them together (`warp analyze`), printing whole milliseconds.
 #
 #   perf/mpi_bench.sh [BUILD_DIR]      (default: build; s3-cli built with -Dmpi)
 #   env: RUNS (3), DURATION (10: seconds per run, the first one a warm-up), CONCURRENT (16 in all, shared
@@ -32,7 +33,6 @@ warp=$peer_go_bin/warp
 work=/dev/shm/raws3-mpi-bench-$(id -u)
 rm -rf "$work"
 mkdir -p "$work"
-perf_run
 lan=$top/tests/tools/netns_lan.sh
 prefix=raws3-perf-$$ subnet=10.78.0
 "$lan" up "$prefix" "$subnet" 2
@@ -81,7 +81,9 @@ warp_run() {
     tail -n 5 "$work/warp.out" >&2
     return 1
   fi
-  echo "warp-2 $run $(python3 "$perf_dir/mpi_truth.py" warp "$work/warp.out" "$work/warp.csv.zst" 1 "$((DURATION + 1))")" >>"$results"
+  # Its request percentiles, over every agent's operations after the first second.
+  "$warp" analyze --analyze.op GET --analyze.v --analyze.skip 1s "$work/warp.csv.zst" >"$work/warp.analysis" 2>&1
+  echo "warp-2 $run $(python3 "$perf_dir/mpi_truth.py" warp "$work/warp.analysis" "$work/warp.csv.zst" 1 "$((DURATION + 1))")" >>"$results"
   pkill -f "$warp client" || true
 }
 

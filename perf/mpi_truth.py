@@ -5,10 +5,11 @@ perf/mpi_bench.sh. Prints one line: "OBJECTS_PER_S P50_MS P99_MS TRUE_P50_MS TRU
       s3-cli bench's merged report (rank 0's --json) and its CSV of every rank's operations; the truth is
       the nearest-rank percentile of the successful operations each rank counted (started after the
       warm-up and before that rank stopped).
-  python3 perf/mpi_truth.py warp STDOUT BENCHDATA WARMUP_S DURATION_S
-      warp's coordinator output (its aggregated GET figures) and its --benchdata file of every agent's
-      operations; the truth is taken over the window results.py gives warp (its first GET + WARMUP to
-      + DURATION).
+  python3 perf/mpi_truth.py warp ANALYSIS BENCHDATA WARMUP_S DURATION_S
+      `warp analyze --analyze.v` of the coordinator's --benchdata file (warp v1.0.0's coordinator collects
+      every agent's operations and analyses them together; it prints request percentiles to whole
+      milliseconds) and that file; the truth is taken over the window from its first GET + WARMUP to
+      + DURATION.
 """
 import csv
 import json
@@ -35,23 +36,22 @@ UNITS = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
 def warp_duration_ms(text):
-    # Go's duration text: "1.234ms", "850µs", "1m2.5s" is not expected at these latencies.
+    # Go's duration text as warp prints it: "0s", "850µs", "12ms", "1.5s".
     m = re.fullmatch(r"([0-9.]+)(ns|µs|us|ms|s)", text)
     if not m:
         sys.exit(f"warp output: unreadable duration {text!r}")
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def warp(stdout_path, benchdata, warmup, duration):
-    with open(stdout_path, errors="replace") as f:
+def warp(analysis_path, benchdata, warmup, duration):
+    with open(analysis_path, errors="replace") as f:
         out = f.read()
-    # The aggregated section: the first "obj/s" figure and the first request percentiles after "GET".
-    section = out[out.find("GET"):]
-    rate = re.search(r"([0-9.]+) obj/s", section)
-    p50 = re.search(r"50%: ([0-9.]+(?:ns|µs|us|ms|s))", section)
-    p99 = re.search(r"99%: ([0-9.]+(?:ns|µs|us|ms|s))", section)
+    rate = re.search(r"\* Average: .*?([0-9.]+) obj/s", out)
+    requests = out[out.find("Requests considered"):]
+    p50 = re.search(r"50%: ([0-9.]+(?:ns|µs|us|ms|s))", requests)
+    p99 = re.search(r"99%: ([0-9.]+(?:ns|µs|us|ms|s))", requests)
     if not (rate and p50 and p99):
-        sys.exit(f"warp output {stdout_path}: no GET objects/s or percentiles")
+        sys.exit(f"warp analysis {analysis_path}: no GET objects/s or request percentiles")
     records = [r for r in warp_records(benchdata) if r[0] == "GET"]
     t0 = min(r[1] for r in records)
     window = [r for r in records if t0 + warmup <= r[1] < t0 + duration and not r[5]]
