@@ -143,6 +143,8 @@ class MpiBenchMixin(MpiJob):
         self.assertIn("127.0.0.1:1", refused["error"])
         self.assertIn("127.0.0.1:1", res.stderr)  # the failing rank's one error line
         self.assertEqual(report["total_ops"], good["total_ops"])
+        # The stonewall is the first to stop of the ranks that ran, not the one that never started.
+        self.assertAlmostEqual(report["operations"][0]["stonewall"]["seconds"], good["run_s"], places=5)
         self.assertEqual(harness.list_keys(self.s3, self.bucket, prefix), [], "rank 0 left objects behind")
 
     def test_concurrency_is_the_jobs_total(self):

@@ -14,11 +14,13 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <set>
@@ -613,7 +615,9 @@ int Bench::report() const {
   // Every rank's clock started as it left the same barrier. The job's window ends with the last rank to
   // stop (IOR's rule); seconds and the stonewall are counted to the first, where every rank still ran.
   const double last_stop = ranks_.max_of(stopped_at_);
-  const double first_stop = ranks_.min_of(stopped_at_);
+  // A rank whose share could not start ran nothing: the stonewall is the first to stop of those that ran.
+  double first_stop = ranks_.min_of(slots_.empty() ? std::numeric_limits<double>::infinity() : stopped_at_);
+  if (!std::isfinite(first_stop)) first_stop = last_stop;
   const bool several = ranks_.size() > 1;
 
   std::array<bench::OpTally, kOps> tallies;
