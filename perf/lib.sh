@@ -168,8 +168,8 @@ results_table() {
 
 # timed NAME CMD...: one line "NAME wall cpu rss_kib server_cpu" into $work/times: wall and CPU-seconds
 # (user + system) and peak RSS of the whole process (GNU time), and the CPU-seconds the server of PID
-# $minio_pid spent meanwhile (/proc/PID/stat). CMD's output goes to $work/out and $work/err.
-# shellcheck disable=SC2154  # work and minio_pid belong to the sourcing script
+# $server_pid spent meanwhile (/proc/PID/stat). CMD's output goes to $work/out and $work/err.
+# shellcheck disable=SC2154  # work and server_pid belong to the sourcing script
 timed() {
   local name=$1 e u s m before
   shift
@@ -179,8 +179,10 @@ timed() {
   read -r e u s m <"$work/time"
   echo "$name $e $(python3 -c "print($u + $s)") $m $(python3 -c "print($(server_cpu) - $before)")" >>"$work/times"
 }
-server_cpu() {
-  python3 -c "import os; f=open('/proc/$minio_pid/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"
+server_cpu() { process_cpu "$server_pid"; }
+# process_cpu PID: the CPU-seconds (user + system) process PID has spent so far.
+process_cpu() {
+  python3 -c "import os; f=open('/proc/$1/stat').read().rsplit(')',1)[1].split(); print((int(f[11])+int(f[12]))/os.sysconf('SC_CLK_TCK'))"
 }
 
 # times_table COLUMN BASE: the medians of $work/times ("WORKLOAD VARIANT wall cpu rss server" lines, timed's)

@@ -4,7 +4,7 @@ perf/mpi_bench.sh. Prints one line: "OBJECTS_PER_S P50_MS P99_MS TRUE_P50_MS TRU
   python3 perf/mpi_truth.py s3cli REPORT_JSON CSV
       s3-cli bench's merged report (rank 0's --json) and its CSV of every rank's operations; the truth is
       the nearest-rank percentile of the successful operations each rank counted (started after the
-      warm-up and before that rank stopped).
+      warm-up and before that rank stopped). A sixth figure: the ranks' CPU-seconds, as they report them.
   python3 perf/mpi_truth.py warp ANALYSIS BENCHDATA WARMUP_S DURATION_S
       `warp analyze --analyze.v` of the coordinator's --benchdata file (warp v1.0.0's coordinator collects
       every agent's operations and analyses them together; it prints request percentiles to whole
@@ -29,7 +29,8 @@ def s3cli(report_path, csv_path):
     latencies = [(float(r["end_s"]) - float(r["start_s"])) * 1e3 for r in rows]
     (op,) = [o for o in report["operations"] if o["op"] == report["command"]]
     lat = op["latency_ms"]
-    return op["objects_per_s"], lat["p50"], lat["p99"], nearest_rank(latencies, 50), nearest_rank(latencies, 99)
+    return (op["objects_per_s"], lat["p50"], lat["p99"], nearest_rank(latencies, 50), nearest_rank(latencies, 99),
+            sum(r["cpu_s"] for r in report["ranks"]))
 
 
 UNITS = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}

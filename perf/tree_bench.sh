@@ -36,7 +36,7 @@ bucket=raws3-tree-bench-$$
 "${s3cli[@]}" mb "s3://$bucket"
 trap '"${s3cli[@]}" rb --force "s3://$bucket" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-minio_pid=$(cat "${env_file%/env}/pid")
+server_pid=$(cat "${env_file%/env}/pid")
 keys() { "$cli" --endpoint-url "$endpoint" ls -r "s3://$bucket/$1" | wc -l; }
 
 : >"$work/times"

@@ -31,7 +31,7 @@ mkdir -p "$work/src" "$work/tree"
 bucket=raws3-verify-bench-$$
 "${s3cli[@]}" mb "s3://$bucket"
 trap '"${s3cli[@]}" rb --force "s3://$bucket" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-minio_pid=$(cat "${env_file%/env}/pid")
+server_pid=$(cat "${env_file%/env}/pid")
 
 head -c $((1 << 30)) /dev/urandom >"$work/src/big"
 "${s3cli[@]}" --part-size 8MiB put "$work/src/big" "s3://$bucket/multipart"

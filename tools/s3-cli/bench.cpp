@@ -10,6 +10,8 @@
 // (--endpoint-url a,b,...; its slots spread over them), all start after a barrier, and rank 0 reports the
 // merged figures (bench_merge.hpp): one window from that common start to the last rank's stop (IOR's rule),
 // and the stonewall, what all ranks did until the first one stopped. Each rank removes what it created.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -562,6 +564,13 @@ std::string percentiles_text(const char* label, const bench::Percentiles& p) {
          format(" ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f", p.p50 * 1e3, p.p90 * 1e3, p.p99 * 1e3, p.max * 1e3);
 }
 
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // This rank's row of the report, as rank 0 gathers it: fields split by tabs, none of which holds one.
 struct RankRow {
   std::string host;
@@ -570,6 +579,7 @@ struct RankRow {
   std::uint64_t bytes = 0;  // in the rank's measured window
   double seconds = 0;       // that window
   double run_s = 0;         // when the rank stopped, from the common start
+  double cpu_s = 0;         // the rank's process's CPU-seconds (user + system), preparation included
   std::string stopped_by;
   std::string failure;
 
@@ -579,7 +589,8 @@ struct RankRow {
       return field;
     };
     return clean(host) + '\t' + clean(endpoints) + '\t' + std::to_string(total_ops) + '\t' + std::to_string(bytes) +
-           '\t' + format("%.6f", seconds) + '\t' + format("%.6f", run_s) + '\t' + stopped_by + '\t' + clean(failure);
+           '\t' + format("%.6f", seconds) + '\t' + format("%.6f", run_s) + '\t' + format("%.6f", cpu_s) + '\t' +
+           stopped_by + '\t' + clean(failure);
   }
   static RankRow parse(const std::string& text) {
     std::vector<std::string> f;
@@ -589,13 +600,13 @@ struct RankRow {
       if (tab == std::string::npos) break;
       from = tab + 1;
     }
-    f.resize(8);
+    f.resize(9);
     auto number = [](const std::string& field, auto value) {
       std::from_chars(field.data(), field.data() + field.size(), value);
       return value;
     };
     return {f[0], f[1], number(f[2], std::uint64_t{0}), number(f[3], std::uint64_t{0}), number(f[4], 0.0),
-            number(f[5], 0.0), f[6], f[7]};
+            number(f[5], 0.0), number(f[6], 0.0), f[7], f[8]};
   }
   double mib_per_s() const { return seconds > 0 ? static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds : 0; }
 };
@@ -622,8 +633,8 @@ int Bench::report() const {
 
   std::array<bench::OpTally, kOps> tallies;
   RankRow mine{.host = ranks_.host(), .endpoints = {}, .total_ops = total, .bytes = 0,
-               .seconds = std::max(stopped_at_ - warmup, 0.0), .run_s = stopped_at_, .stopped_by = stopped_by_,
-               .failure = failure_};
+               .seconds = std::max(stopped_at_ - warmup, 0.0), .run_s = stopped_at_, .cpu_s = process_cpu_seconds(),
+               .stopped_by = stopped_by_, .failure = failure_};
   for (const Target& target : targets_) {
     mine.endpoints += (mine.endpoints.empty() ? "" : ",") + (target.endpoint.empty() ? ctx_.config().endpoint_url : target.endpoint);
   }
@@ -706,7 +717,7 @@ int Bench::report() const {
     const RankRow row = RankRow::parse(rows[rank]);
     doc.begin_object().key("rank").number(rank).key("host").string(row.host).key("endpoint").string(row.endpoints);
     doc.key("total_ops").number(row.total_ops).key("mib_per_s").decimal(row.mib_per_s());
-    doc.key("run_s").decimal(row.run_s).key("stopped_by").string(row.stopped_by);
+    doc.key("run_s").decimal(row.run_s).key("cpu_s").decimal(row.cpu_s).key("stopped_by").string(row.stopped_by);
     if (!row.failure.empty()) doc.key("error").string(row.failure);
     doc.end_object();
     if (several) {
