@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 import uuid
 from pathlib import Path
@@ -251,7 +252,7 @@ class AcrossHosts(unittest.TestCase):
         cls.addClassCleanup(subprocess.run, [str(NETNS_LAN), "down", prefix, "2"], capture_output=True)
         # s3rver by its own script, inside the server's namespace on the bridge's address; its npm packages
         # are the ones dev/test's s3rver already installed.
-        cls.state = Path(subprocess.check_output(["mktemp", "-d", "/tmp/raws3-netns-XXXXXX"], text=True).strip())
+        cls.state = Path(tempfile.mkdtemp(prefix="raws3-netns-"))
         cls.addClassCleanup(shutil.rmtree, cls.state, True)
         cls.server_env = dict(os.environ, RAWS3_TEST_STATE=str(cls.state / "state"),
                               RAWS3_NPM_PREFIX=str(harness.STATE / "npm"), RAWS3_S3RVER_ADDRESS=f"{cls.SUBNET}.1",
@@ -266,7 +267,7 @@ class AcrossHosts(unittest.TestCase):
         cls.env = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_DEFAULT_REGION": "us-east-1"}
 
     def setUp(self):
-        self.tmp = Path(subprocess.check_output(["mktemp", "-d", "/tmp/raws3-it-XXXXXX"], text=True).strip())
+        self.tmp = Path(tempfile.mkdtemp(prefix="raws3-it-"))
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def mpirun(self, *args, timeout=120):

@@ -212,7 +212,6 @@ class Bench {
   bool moves_bytes() const { return mixed_ || op_ == Op::Get || op_ == Op::Put || op_ == Op::Multipart; }
   bool needs_objects() const { return mixed_ || !(op_ == Op::Put || op_ == Op::Multipart); }
   bool progress_enabled() const;
-  std::string rank_row() const;
   bool start_next(Slot& slot);
   void execute(Slot& slot);
   void list_from(Slot& slot, std::string continuation_token);
