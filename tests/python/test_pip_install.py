@@ -49,6 +49,9 @@ def test_pip_install_then_use(one_server, tmp_path):
     pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-build-isolation", "--no-deps",
                           "--no-index", "--config-settings=setup-args=-Dtests=false",
                           "--config-settings=setup-args=-Dperf=false",
+                          "--config-settings=setup-args=-Dmpi=disabled",
+                          # Two jobs: it shares the two cores with the tests running beside it.
+                          "--config-settings=compile-args=-j2",
                           # What is checked is the install, not the speed: no optimizer passes to wait for.
                           "--config-settings=setup-args=-Doptimization=0", str(src)],
                          capture_output=True, text=True, timeout=1200)
