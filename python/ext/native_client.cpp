@@ -111,8 +111,18 @@ std::unique_ptr<NativeClient> make_client(const std::optional<std::string>& endp
                                           const std::optional<std::string>& access_key_id,
                                           const std::optional<std::string>& secret_access_key,
                                           const std::optional<std::string>& session_token,
-                                          const std::optional<std::string>& checksum_mode) {
+                                          const std::optional<std::string>& checksum_mode, const std::string& service,
+                                          const std::optional<std::string>& azure_account,
+                                          const std::optional<std::string>& azure_key,
+                                          const std::optional<std::string>& azure_sas_token,
+                                          const std::optional<std::string>& azure_connection_string) {
   Config config = Config::from_environment();
+  if (service == "azure") {
+    config.service = Service::AzureBlob;
+    config.azure = AzureAccount{.name = azure_account.value_or(""), .key = azure_key.value_or(""),
+                                .sas = azure_sas_token.value_or(""),
+                                .connection_string = azure_connection_string.value_or("")};
+  }
   if (access_key_id || secret_access_key) {
     if (!access_key_id || !secret_access_key)
       throw ConfigError("aws_access_key_id and aws_secret_access_key go together: one was given without the other");
@@ -266,7 +276,8 @@ void bind_native_client(py::module_& m) {
       .def(py::init(&make_client), arg("endpoint_url"), arg("region"), arg("profile"), arg("addressing"),
            arg("ca_bundle"), arg("verify_ssl"), arg("anonymous"), arg("threads"), arg("max_conns"), arg("part_size"),
            arg("inflight"), arg("log_level"), arg("aws_access_key_id"), arg("aws_secret_access_key"),
-           arg("aws_session_token"), arg("checksum_mode"))
+           arg("aws_session_token"), arg("checksum_mode"), arg("service"), arg("azure_account"), arg("azure_key"),
+           arg("azure_sas_token"), arg("azure_connection_string"))
       .def_property_readonly("region", [](NativeClient& n) { return with_client(n, [](Client& c) { return c.region(); }); })
       .def_property_readonly("endpoint_url",
                              [](NativeClient& n) { return with_client(n, [](Client& c) { return c.endpoint_url(); }); })

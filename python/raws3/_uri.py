@@ -1,4 +1,4 @@
-"""s3://bucket/key URIs."""
+"""s3://bucket/key and az://container/blob URIs."""
 
 from __future__ import annotations
 
@@ -10,25 +10,33 @@ RangeLike = Union[None, Tuple[int, int], range, slice]
 
 
 class S3Uri(NamedTuple):
-    bucket: str
+    bucket: str  # or Azure's container
     key: str
+    scheme: str = "s3"  # or "az"
 
     def __str__(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
+        return f"{self.scheme}://{self.bucket}/{self.key}"
 
 
-def parse(uri: str, *, need_key: bool = True) -> S3Uri:
-    """Splits ``s3://bucket/key``; raises ConfigError naming what is wrong with anything else."""
+def parse(uri: str, *, need_key: bool = True, scheme: Optional[str] = None) -> S3Uri:
+    """Splits ``s3://bucket/key`` or ``az://container/blob`` (only ``scheme``'s when given: the client's);
+    raises ConfigError naming what is wrong with anything else."""
     if not isinstance(uri, str):
-        raise TypeError(f"an S3 URI must be a str like 's3://bucket/key', not {type(uri).__name__}")
-    if not uri.startswith("s3://"):
-        raise ConfigError(f"'{uri}' is not an S3 URI: it must start with s3://")
-    bucket, _, key = uri[len("s3://"):].partition("/")
+        raise TypeError(f"an object URI must be a str like 's3://bucket/key', not {type(uri).__name__}")
+    given = uri.partition("://")[0] if "://" in uri else ""
+    if given not in ("s3", "az"):
+        raise ConfigError(f"'{uri}' is not an object URI: it must start with s3:// or az://")
+    if scheme and given != scheme:
+        speaks = "Azure Blob (az://)" if scheme == "az" else "S3 (s3://)"
+        other = "service='azure'" if given == "az" else "service='s3'"
+        raise ConfigError(f"'{uri}' is not for this client, which speaks {speaks}: raws3.Client({other}) speaks it")
+    bucket, _, key = uri[len(given) + 3:].partition("/")
+    container = "container" if given == "az" else "bucket"
     if not bucket:
-        raise ConfigError(f"'{uri}' names no bucket: expected s3://bucket/key")
+        raise ConfigError(f"'{uri}' names no {container}: expected {given}://{container}/key")
     if need_key and not key:
-        raise ConfigError(f"'{uri}' names no object: expected s3://{bucket}/key")
-    return S3Uri(bucket, key)
+        raise ConfigError(f"'{uri}' names no object: expected {given}://{bucket}/key")
+    return S3Uri(bucket, key, given)
 
 
 def byte_range(r: RangeLike) -> Optional[Tuple[int, int]]:

@@ -71,14 +71,15 @@ class ObjectInfo:
     metadata: Dict[str, str] = field(default_factory=dict)
     is_dir: bool = False
     bucket: str = ""
+    scheme: str = "s3"
 
     @property
     def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
+        return f"{self.scheme}://{self.bucket}/{self.key}"
 
 
 class Client:
-    """An S3 client on librawS3's event loops. Thread-safe; every call releases the GIL while bytes move.
+    """An S3 (or Azure Blob) client on librawS3's event loops. Thread-safe; every call releases the GIL while bytes move.
 
     Arguments left as None take what s3-cli would: the ``AWS_*`` variables (``AWS_ENDPOINT_URL``,
     ``AWS_REGION``, ``AWS_PROFILE``, ``AWS_CA_BUNDLE``...), the shared config and credentials files,
@@ -98,6 +99,13 @@ class Client:
     None looks them up as awscli does (variables, profile, assume-role, web identity,
     container and instance metadata), refreshing temporary ones before they expire.
 
+    service: ``"s3"`` (default) or ``"azure"``: Azure Blob storage, whose objects are ``az://container/blob``
+    and every method means the same (an upload is staged blocks committed at the end). Its account is
+    azure_connection_string, or azure_account with azure_key or azure_sas_token, else as the Azure CLI
+    finds it (``AZURE_STORAGE_CONNECTION_STRING``, ``AZURE_STORAGE_ACCOUNT`` with ``AZURE_STORAGE_KEY`` or
+    ``AZURE_STORAGE_SAS_TOKEN``); endpoint_url is the Blob service's (Azurite:
+    ``"http://127.0.0.1:10000/devstoreaccount1"``), else the connection string's or the account's in Azure.
+
     A Client made before ``fork()`` (DataLoader workers) works in the child: the child's first call
     gives it loops of its own. ``close()`` (or ``with``) ends it; calls in flight then raise
     ``raws3.Cancelled``. Memory returned by ``get_bytes_view`` outlives the client.
@@ -109,15 +117,24 @@ class Client:
                  part_size: Optional[int] = None, inflight: Optional[int] = None, checksum: str = "crc32c",
                  anonymous: bool = False, log_level: Optional[str] = None,
                  aws_access_key_id: Optional[str] = None, aws_secret_access_key: Optional[str] = None,
-                 aws_session_token: Optional[str] = None, checksum_mode: Optional[str] = None):
+                 aws_session_token: Optional[str] = None, checksum_mode: Optional[str] = None,
+                 service: str = "s3", azure_account: Optional[str] = None, azure_key: Optional[str] = None,
+                 azure_sas_token: Optional[str] = None, azure_connection_string: Optional[str] = None):
         if checksum not in ("crc32c", "md5", "none"):
             raise ValueError(f"checksum must be 'crc32c', 'md5' or 'none', not {checksum!r}")
+        if service not in ("s3", "azure"):
+            raise ValueError(f"service must be 's3' or 'azure', not {service!r}")
         self._checksum = checksum
+        self._scheme = "az" if service == "azure" else "s3"
         self._native = _raws3.NativeClient(endpoint_url, region, profile, addressing, ca_bundle, verify_ssl,
                                            anonymous, threads or None, max_conns, part_size, inflight,
                                            log_level, aws_access_key_id, aws_secret_access_key,
-                                           aws_session_token, checksum_mode)
+                                           aws_session_token, checksum_mode, service, azure_account, azure_key,
+                                           azure_sas_token, azure_connection_string)
         _open_clients.add(self)
+
+    def _parse(self, uri: str, need_key: bool = True) -> S3Uri:
+        return parse(uri, need_key=need_key, scheme=self._scheme)
 
     # What the configuration resolved to.
     @property
@@ -161,7 +178,7 @@ class Client:
         """The object (or ``range``, the bytes [start, end)) as a memoryview over native memory the GET
         landed in once: no copy is made. The memory lives while any view of it (or numpy array over it)
         does. ``writable=True`` gives a writable view. Large objects come as concurrent ranged GETs."""
-        u = parse(uri)
+        u = self._parse(uri)
         return self._native.get_view(u.bucket, u.key, writable, byte_range(range))
 
     @_names_uri
@@ -174,14 +191,14 @@ class Client:
         """Receives the object (or ``range``) straight into ``buf``, any writable C-contiguous buffer
         (bytearray, numpy array, CPU torch tensor). Returns the bytes received; an object larger than
         ``buf`` raises raws3.Error and writes nothing past its end."""
-        u = parse(uri)
+        u = self._parse(uri)
         return self._native.get_into(u.bucket, u.key, writable_contiguous(buf), byte_range(range))
 
     @_names_uri
     def download_file(self, uri: str, path: PathLike) -> ObjectInfo:
         """Writes the object to ``path`` through a temporary file renamed into place when complete: a
         failed download leaves no partial file."""
-        u = parse(uri)
+        u = self._parse(uri)
         head = self._native.download_file(u.bucket, u.key, os.fspath(path))
         return _info(u, head)
 
@@ -190,7 +207,7 @@ class Client:
         """``"rb"``: a seekable reader with readahead (``block_size``, ``readahead``); ``"wb"``:
         ``open_stream(uri, **kwargs)``."""
         if mode in ("rb", "r"):
-            return ObjectReader(self._native, parse(uri), **kwargs)
+            return ObjectReader(self._native, self._parse(uri), **kwargs)
         if mode in ("wb", "w"):
             return self.open_stream(uri, **kwargs)
         raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
@@ -202,14 +219,14 @@ class Client:
         """Uploads any buffer (bytes, bytearray, memoryview, numpy array, CPU tensor) from the caller's
         memory, without a copy: one PutObject up to one part, else a multipart upload sent in concurrent
         parts. A non-contiguous buffer is copied once. Returns the ETag."""
-        u = parse(uri)
+        u = self._parse(uri)
         return self._native.put(u.bucket, u.key, contiguous(data), content_type, metadata, self._checksum)["etag"]
 
     def upload_file(self, path: PathLike, uri: str, content_type: Optional[str] = None,
                     metadata: Optional[Dict[str, str]] = None) -> str:
         """Uploads a local file (multipart above one part, read straight into the upload's chunks).
         Returns the ETag."""
-        u = parse(uri)
+        u = self._parse(uri)
         try:
             return self._native.upload_file(u.bucket, u.key, os.fspath(path), content_type, metadata,
                                             self._checksum)["etag"]
@@ -221,7 +238,7 @@ class Client:
                     metadata: Optional[Dict[str, str]] = None) -> ObjectWriter:
         """A file-like writer (``io.RawIOBase``) that uploads as it is written, in constant memory. Use it
         in ``with``: leaving normally completes the object, an exception aborts the upload."""
-        u = parse(uri)
+        u = self._parse(uri)
         return ObjectWriter(self._native.writer(u.bucket, u.key, content_type, metadata, self._checksum), u)
 
     # Objects.
@@ -229,7 +246,7 @@ class Client:
     def stat(self, uri: str) -> ObjectInfo:
         """HEAD: size, ETag, Last-Modified, content type and metadata. A missing object raises
         raws3.NotFound (a FileNotFoundError)."""
-        u = parse(uri)
+        u = self._parse(uri)
         return _info(u, self._native.head(u.bucket, u.key))
 
     def exists(self, uri: str) -> bool:
@@ -243,7 +260,7 @@ class Client:
         """The objects under ``s3://bucket/prefix``, page by page as the server sends them (memory stays
         one page whatever the count). Without ``recursive``, one level: keys up to the next "/" and the
         common prefixes below it (``is_dir``)."""
-        u = parse(uri, need_key=False)
+        u = self._parse(uri, need_key=False)
         token = ""
         while True:
             try:
@@ -253,16 +270,16 @@ class Client:
                 raise _with_uri(e, uri) from None
             for key, size, etag, last_modified, storage_class in objects:
                 yield ObjectInfo(key=key, size=size, etag=etag, last_modified=last_modified,
-                                 storage_class=storage_class, bucket=u.bucket)
+                                 storage_class=storage_class, bucket=u.bucket, scheme=u.scheme)
             for prefix in prefixes:
-                yield ObjectInfo(key=prefix, is_dir=True, bucket=u.bucket)
+                yield ObjectInfo(key=prefix, is_dir=True, bucket=u.bucket, scheme=u.scheme)
             if not token:
                 return
 
     @_names_uri
     def delete(self, uri: str) -> None:
         """Deletes one object (S3 answers success for a key that does not exist)."""
-        u = parse(uri)
+        u = self._parse(uri)
         self._native.delete(u.bucket, u.key)
 
     def delete_many(self, uris: Iterable[str]) -> None:
@@ -270,26 +287,26 @@ class Client:
         Raises raws3.S3Error naming the first key the server refused, after trying every one."""
         by_bucket: Dict[str, List[str]] = {}
         for uri in uris:
-            u = parse(uri)
+            u = self._parse(uri)
             by_bucket.setdefault(u.bucket, []).append(u.key)
         failures = []
         for bucket, keys in by_bucket.items():
             failures += [(bucket, *f) for f in self._native.delete_many(bucket, keys)]
         if failures:
             bucket, key, code, message = failures[0]
-            raise S3Error(f"s3://{bucket}/{key}: {code}: {message} ({len(failures)} of the objects were not "
+            raise S3Error(f"{self._scheme}://{bucket}/{key}: {code}: {message} ({len(failures)} of the objects were not "
                           "deleted)", code=code)
 
     @_names_uri
     def copy(self, src: str, dst: str) -> str:
         """Server-side copy; returns the new object's ETag."""
-        s, d = parse(src), parse(dst)
+        s, d = self._parse(src), self._parse(dst)
         return self._native.copy(s.bucket, s.key, d.bucket, d.key)
 
     @_names_uri
     def presign(self, uri: str, expires: int = 3600, method: str = "GET") -> str:
         """A presigned URL valid for ``expires`` seconds (needs no network)."""
-        u = parse(uri)
+        u = self._parse(uri)
         return self._native.presign(u.bucket, u.key, expires, method)
 
     # asyncio: each call is one request (a GET of the whole object, or of range) started on the
@@ -297,14 +314,14 @@ class Client:
     @_names_uri
     async def get_bytes_view_async(self, uri: str, writable: bool = False, range: RangeLike = None) -> memoryview:
         """``get_bytes_view`` for asyncio, in one GET request."""
-        u = parse(uri)
+        u = self._parse(uri)
         return await _awaited(self._native.get_view_start(u.bucket, u.key, writable, byte_range(range)))
 
     @_names_uri
     async def put_bytes_async(self, uri: str, data: Any, content_type: Optional[str] = None,
                               metadata: Optional[Dict[str, str]] = None) -> str:
         """``put_bytes`` for asyncio. ``data`` must not change until the call returns."""
-        u = parse(uri)
+        u = self._parse(uri)
         pending = self._native.put_start(u.bucket, u.key, contiguous(data), content_type, metadata,
                                          self._checksum)
         return (await _awaited(pending))["etag"]
@@ -313,7 +330,7 @@ class Client:
     def start_get(self, uri: str, writable: bool = False, range: RangeLike = None) -> "_raws3.Pending":
         """Starts a GET and returns at once; ``.result()`` waits for its memoryview. Many may be in
         flight: the datasets fetch batches of small objects this way."""
-        u = parse(uri)
+        u = self._parse(uri)
         return self._native.get_view_start(u.bucket, u.key, writable, byte_range(range))
 
 
@@ -343,7 +360,8 @@ async def _awaited(pending: "_raws3.Pending") -> Any:
 
 def _info(u: S3Uri, head: Dict[str, Any]) -> ObjectInfo:
     return ObjectInfo(key=u.key, size=head["size"], etag=head["etag"], last_modified=head["last_modified"],
-                      content_type=head["content_type"], metadata=dict(head["metadata"]), bucket=u.bucket)
+                      content_type=head["content_type"], metadata=dict(head["metadata"]), bucket=u.bucket,
+                      scheme=u.scheme)
 
 
 _default: Optional[Client] = None

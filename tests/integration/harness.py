@@ -153,6 +153,33 @@ def server_env(name):
     return dict(env)
 
 
+@functools.lru_cache(maxsize=None)
+def _blob_env_cached():
+    path = STATE / "azurite" / "env"
+    if not path.is_file():
+        return None, f"no {path}; start it: tests/servers/azurite.sh start"
+    env = load_env_file(path)
+    try:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            env["AZURE_BLOB_ENDPOINT"] + "?comp=list", timeout=5).close()
+    except urllib.error.HTTPError:
+        pass  # an answer
+    except (OSError, KeyError) as e:
+        return None, f"Azurite at {env.get('AZURE_BLOB_ENDPOINT')} does not answer: {e}"
+    return env, None
+
+
+def blob_env():
+    """Azurite's env (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY,
+    AZURE_BLOB_ENDPOINT), skipping the test (failing it with RAWS3_REQUIRE_SERVERS=1) when it is down."""
+    if left_out("azurite"):
+        raise unittest.SkipTest("RAWS3_SKIP_SERVERS leaves azurite out")
+    env, why = _blob_env_cached()
+    if env is None:
+        _unavailable("test server 'azurite'", why)
+    return dict(env)
+
+
 # ---- the s3-cli binary --------------------------------------------------------------------
 
 # The s3-cli path as configured (it may not exist yet: cli_path() checks).

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Start, stop or show every test server (or the ones named).
 #
-#   tests/servers/all.sh start [SERVER...]    default: s3rver moto tls rgw minio
+#   tests/servers/all.sh start [SERVER...]    default: s3rver moto tls rgw minio azurite
 #   tests/servers/all.sh stop [SERVER...]
 #   tests/servers/all.sh status [SERVER...]
 #   tests/servers/all.sh wipe                 stop everything, delete all state (CA, rgw cluster,
 #                                             npm install) under $RAWS3_TEST_STATE
 #
-# start: s3rver, moto and minio in parallel (independent; minio builds its binary first when it has
+# start: s3rver, moto, minio and azurite in parallel (independent; minio builds its binary first when it has
 # none, minutes the first time), then the TLS fronts (so their env files are written as soon as the
 # backends are up), then rgw (slowest; it adds rgw-tls itself).
 # Already-running servers are left alone, so start is safe to repeat. Prints one status line per
@@ -18,7 +18,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(s3rver moto tls rgw minio)
+ALL=(s3rver moto tls rgw minio azurite)
 cmd=${1:-}
 shift || true
 servers=("$@")
@@ -63,7 +63,7 @@ start_all() {
   trap on_interrupt INT TERM
   # Phase 1: the quick, independent servers together.
   declare -A pids=()
-  for s in s3rver moto minio; do
+  for s in s3rver moto minio azurite; do
     want "$s" || continue
     run "$s" start &
     pids[$s]=$!
@@ -118,7 +118,7 @@ case $cmd in
     "$SERVERS_DIR/rgw.sh" wipe >/dev/null 2>&1 || true
     # Only what these scripts make: RAWS3_TEST_STATE might point at a directory with other files.
     for d in s3rver moto tls rgw s3rver-tls s3rver-tls-wrongname moto-tls rgw-tls npm minio minio-ec minio-tls \
-      minio-data go-bin; do
+      minio-data go-bin azurite npm-azurite; do
       rm -rf "${STATE_ROOT:?}/$d"
     done
     rmdir "$STATE_ROOT" 2>/dev/null || true

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Azurite 3.35.0 (the Azure Storage emulator; 3.36 and later need Node >= 21), its Blob service alone, on
-# http://127.0.0.1:10010, for the Blob layer under way (issue #18; not started by all.sh until its tests).
+# http://127.0.0.1:10010, for az:// (the Blob layer, lib/src/blob/).
 #
 #   tests/servers/azurite.sh start|stop|restart|status
 #

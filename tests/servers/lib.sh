@@ -217,9 +217,11 @@ status() {
 server_main() {
   case ${1:-} in
     start) start ;;
+    # What start installs first (npm packages), alone: dev/test runs it beside the builds.
+    install) if declare -F install >/dev/null; then install; else log "nothing to install"; fi ;;
     stop) stop ;;
     restart) stop; start ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|restart|status|install" >&2; exit 2 ;;
   esac
 }

@@ -58,25 +58,35 @@ TEST_CASE("a connection string item that is not Name=Value is a ConfigError nami
 TEST_CASE("explicit values first, then the connection string, then AZURE_STORAGE_ACCOUNT and its key or token") {
   const auto env = env_of({{"AZURE_STORAGE_CONNECTION_STRING", "AccountName=fromcs;AccountKey=Y3M="},
                            {"AZURE_STORAGE_ACCOUNT", "fromvar"}, {"AZURE_STORAGE_KEY", "dmFy"}});
-  blob::Account a = blob::resolve_account({}, env);
+  blob::Account a = blob::resolve_account({}, {}, env);
   CHECK(a.name == "fromcs");
   CHECK(a.key == "Y3M=");
   CHECK(a.endpoint == "https://fromcs.blob.core.windows.net");
-  a = blob::resolve_account({.name = "explicit", .key = "ZXg=", .sas = "", .endpoint = "http://127.0.0.1:1/explicit"}, env);
+  a = blob::resolve_account({.name = "explicit", .key = "ZXg=", .sas = "", .endpoint = "http://127.0.0.1:1/explicit"}, {}, env);
   CHECK(a.name == "explicit");
   CHECK(a.key == "ZXg=");
   CHECK(a.endpoint == "http://127.0.0.1:1/explicit");
   // Another account than the connection string's takes nothing from it; AZURE_STORAGE_KEY goes with any
   // account named, as the Azure CLI takes it.
-  a = blob::resolve_account({.name = "other", .key = "", .sas = "", .endpoint = ""}, env);
+  a = blob::resolve_account({.name = "other", .key = "", .sas = "", .endpoint = ""}, {}, env);
   CHECK(a.key == "dmFy");
   CHECK(a.endpoint == "https://other.blob.core.windows.net");
-  a = blob::resolve_account({}, env_of({{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=s"}}));
+  a = blob::resolve_account({}, {}, env_of({{"AZURE_STORAGE_ACCOUNT", "acct"}, {"AZURE_STORAGE_SAS_TOKEN", "?sv=1&sig=s"}}));
   CHECK(a.name == "acct");
   CHECK(a.key.empty());
   CHECK(a.sas == "sv=1&sig=s");
 }
 
 TEST_CASE("no account anywhere is a ConfigError that says what to set") {
-  CHECK_THROWS_WITH(blob::resolve_account({}, env_of({})), Catch::Contains("AZURE_STORAGE_CONNECTION_STRING"));
+  CHECK_THROWS_WITH(blob::resolve_account({}, {}, env_of({})), Catch::Contains("AZURE_STORAGE_CONNECTION_STRING"));
+}
+
+TEST_CASE("a connection string given comes before AZURE_STORAGE_CONNECTION_STRING; a SAS token loses its '?'") {
+  const auto env = env_of({{"AZURE_STORAGE_CONNECTION_STRING", "AccountName=fromenv;AccountKey=ZW52"}});
+  blob::Account a = blob::resolve_account({}, "UseDevelopmentStorage=true", env);
+  CHECK(a.name == blob::kDevelopmentAccount);
+  CHECK(a.endpoint == blob::kDevelopmentEndpoint);
+  a = blob::resolve_account({.name = "acct", .key = "", .sas = "?sv=2&sig=x", .endpoint = ""}, {}, env);
+  CHECK(a.sas == "sv=2&sig=x");
+  CHECK(a.key.empty());
 }

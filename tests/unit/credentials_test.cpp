@@ -894,3 +894,13 @@ TEST_CASE("HTTP dates: IMF-fixdate only, whatever the locale", "[timestamp]") {
                           "Sun, 06 Nov 1994 24:00:00 GMT"})
     CHECK_FALSE(raws3::auth::parse_http_date(bad).has_value());
 }
+
+TEST_CASE("times written as HTTP dates and as S3's listings write them, and read back") {
+  using namespace std::chrono;
+  const system_clock::time_point at = sys_days(year(2026) / 12 / 7) + 16h + 5min + 9s + 250ms;
+  CHECK(raws3::auth::format_http_date(at) == "Mon, 07 Dec 2026 16:05:09 GMT");
+  CHECK(raws3::auth::format_iso8601(at) == "2026-12-07T16:05:09.250Z");
+  CHECK(raws3::auth::parse_http_date(raws3::auth::format_http_date(at)) == floor<seconds>(at));
+  CHECK(raws3::auth::parse_iso8601(raws3::auth::format_iso8601(at)) == at);
+  CHECK(raws3::auth::format_http_date(sys_days(year(2000) / 2 / 29)) == "Tue, 29 Feb 2000 00:00:00 GMT");
+}

@@ -64,7 +64,7 @@ TEST_CASE("memory: an unreadable /proc/self/cgroup leaves MemAvailable", "[memor
 }
 
 TEST_CASE("memory: an object larger than memory is refused, naming its size", "[memory]") {
-  CHECK_NOTHROW(raws3::s3::check_fits_in_memory(1 << 20, "b", "k"));
-  CHECK_THROWS_WITH(raws3::s3::check_fits_in_memory(1ull << 50, "b", "k"),
+  CHECK_NOTHROW(raws3::s3::check_fits_in_memory(1 << 20, "s3://b/k"));
+  CHECK_THROWS_WITH(raws3::s3::check_fits_in_memory(1ull << 50, "s3://b/k"),
                     Catch::Contains("s3://b/k has 1125899906842624 bytes") && Catch::Contains("get_to_file"));
 }

@@ -153,32 +153,32 @@ TEST_CASE("chunk ring: chunks are registered and take READ_FIXED") {
 TEST_CASE("part plan: raised to whole MiB so that a known size fits in 10,000 parts") {
   constexpr std::uint64_t MiB = 1 << 20;
   const auto plan = [](std::uint64_t wanted, std::optional<std::uint64_t> size) {
-    return s3::plan_parts(wanted, size, "the test");
+    return s3::plan_parts(wanted, size, "the test", s3::kS3PartLimits);
   };
   CHECK(plan(8 * MiB, std::nullopt).part_size == 8 * MiB);
   CHECK_FALSE(plan(8 * MiB, 80'000 * MiB).raised);
   const s3::PartPlan big = plan(8 * MiB, 80'000 * MiB + 1);
   CHECK(big.raised);
   CHECK(big.part_size == 9 * MiB);
-  CHECK(big.part_size * s3::kMaxParts >= 80'000 * MiB + 1);
+  CHECK(big.part_size * s3::kS3PartLimits.max_parts >= 80'000 * MiB + 1);
   const s3::PartPlan huge = plan(8 * MiB, 5ull << 40);  // 5 TiB: S3's largest object
-  CHECK(huge.part_size * s3::kMaxParts >= (5ull << 40));
+  CHECK(huge.part_size * s3::kS3PartLimits.max_parts >= (5ull << 40));
   CHECK(huge.part_size <= kMaxPartSize);
-  CHECK_THROWS_AS(plan(8 * MiB, (5ull << 30) * s3::kMaxParts + 1), ConfigError);
+  CHECK_THROWS_AS(plan(8 * MiB, (5ull << 30) * s3::kS3PartLimits.max_parts + 1), ConfigError);
 }
 
 TEST_CASE("part plan: sizes S3 would refuse are refused up front, naming where they came from") {
   using Catch::Matchers::Contains;
   constexpr std::uint64_t MiB = 1 << 20;
-  CHECK(s3::plan_parts(5 * MiB, std::nullopt, "x").part_size == 5 * MiB);
-  CHECK(s3::plan_parts(5ull << 30, std::nullopt, "x").part_size == 5ull << 30);
+  CHECK(s3::plan_parts(5 * MiB, std::nullopt, "x", s3::kS3PartLimits).part_size == 5 * MiB);
+  CHECK(s3::plan_parts(5ull << 30, std::nullopt, "x", s3::kS3PartLimits).part_size == 5ull << 30);
   for (const std::uint64_t bad : std::vector<std::uint64_t>{0, 1, MiB, 5 * MiB - 1, (5ull << 30) + 1}) {
     CAPTURE(bad);
     // Also for an object smaller than one part, which would be a single PutObject: the setting is wrong
     // whatever the object, and saying so on the first upload beats failing on the first large one.
     for (const std::optional<std::uint64_t> size : {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{10}}) {
       try {
-        s3::plan_parts(bad, size, "PutOptions::part_size");
+        s3::plan_parts(bad, size, "PutOptions::part_size", s3::kS3PartLimits);
         FAIL("accepted");
       } catch (const ConfigError& e) {
         CHECK_THAT(e.what(), Contains("PutOptions::part_size: a part size of " + std::to_string(bad) + " bytes") &&

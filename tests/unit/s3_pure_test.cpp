@@ -892,6 +892,14 @@ TEST_CASE("parse_location", "[s3-pure][location]") {
   s3("s3://b/100%25?x=1#frag", "b", "100%25?x=1#frag");
   s3("s3://b/\xC3\xBC:+=~!'(", "b", "\xC3\xBC:+=~!'(");
   s3("S3://Legacy_Bucket/k", "Legacy_Bucket", "k");
+  CHECK(parse_location("s3://b/k").service == raws3::Service::S3);
+
+  // az://container/blob: the same kind of location, of the other service.
+  s3("az://ctr/dir/blob name", "ctr", "dir/blob name");
+  s3("AZ://ctr-1", "ctr-1", "");
+  s3("az://$root/k", "$root", "k");
+  CHECK(parse_location("az://ctr/k").service == raws3::Service::AzureBlob);
+  CHECK(parse_location("az://ctr/k").scheme() == "az://");
 
   CHECK(parse_location("-").kind == Location::Stdio);
 
@@ -923,6 +931,11 @@ TEST_CASE("parse_location rejects, naming the argument", "[s3-pure][location]") 
   rejects("s3://bad bucket/k", "invalid bucket name \"bad bucket\"");
   rejects("s3://b?x/k", "invalid bucket name");
   rejects("s3://" + std::string(256, 'b') + "/k", "invalid bucket name");
+  rejects("az://", "no container");
+  rejects("az:ctr/k", "expected az://container/blob");
+  for (const char* bad : {"az://Upper/k", "az://ab/k", "az://-ctr/k", "az://ctr-/k", "az://c--t/k", "az://under_score/k"})
+    rejects(bad, "invalid container name");
+  rejects("az://" + std::string(64, 'c') + "/k", "invalid container name");
   rejects("gs://bucket/key", "unsupported scheme \"gs\"");
   rejects("http://host/x", "unsupported scheme");
   rejects("file://otherhost/x", "local files only");

@@ -62,7 +62,7 @@ Line parse_line(const std::string& text) {
 
 class Batch {
  public:
-  explicit Batch(Context& ctx) : ctx_(ctx), tree_(ctx, "run", ObjectAttributes{.guess_content_type = true}) {}
+  explicit Batch(Context& ctx) : ctx_(ctx), tree_(ctx, raws3::Service::S3, "run", ObjectAttributes{.guess_content_type = true}) {}
 
   void run(const std::string& text) {
     const Line line = parse_line(text);
@@ -99,7 +99,7 @@ class Batch {
 
   void flush(const std::string& bucket, std::vector<std::string>& keys) {
     if (keys.empty()) return;
-    tree_.note(delete_keys(ctx_, bucket, keys, [&](std::size_t i) {
+    tree_.note(delete_keys(ctx_, raws3::Service::S3, bucket, keys, [&](std::size_t i) {
       tree_.results().add({.op = "delete", .source = s3_location(bucket, keys[i]).text});
     }));
     keys.clear();

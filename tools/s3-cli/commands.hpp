@@ -113,33 +113,34 @@ inline constexpr std::size_t kDeleteBatch = 1000;
 // The one way s3-cli deletes a set of objects: DeleteObjects requests of kDeleteBatch keys; deleted(i) hears
 // of each key S3 confirmed, each failure is reported with failure_prefix before its S3 code. Returns the
 // exit code.
-int delete_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys,
+int delete_keys(Context& ctx, raws3::Service service, const std::string& bucket, const std::vector<std::string>& keys,
                 const std::function<void(std::size_t index)>& deleted, std::string_view failure_prefix = {});
 
 // rm -r's and rb --force's half: deletes what location (a prefix or a wildcard) selects, a DeleteObjects
 // batch at a time as the listing goes; failures are reported key by key. Returns the exit code.
 int remove_objects(Context& ctx, const Location& where, const Selection& selection, Results& results);
 // Aborts the open multipart uploads under prefix begun more than older_than ago (zero: all of them).
-int abort_open_uploads(Context& ctx, const std::string& bucket, const std::string& prefix,
+int abort_open_uploads(Context& ctx, raws3::Service service, const std::string& bucket, const std::string& prefix,
                        std::chrono::milliseconds older_than, Results& results);
 
 // A listing's pages one at a time, following continuation tokens, --page-size keys each: the one page
 // walker (for_each_page runs on it).
 class PageCursor {
  public:
-  PageCursor(Context& ctx, std::string bucket, raws3::ListOptions options);
+  // bucket: S3's, or Azure's container, as service says.
+  PageCursor(Context& ctx, raws3::Service service, std::string bucket, raws3::ListOptions options);
   // The next page, or nullopt after the last.
   std::optional<raws3::ListObjectsPage> next();
 
  private:
-  Context& ctx_;
+  raws3::Client& client_;
   std::string bucket_;
   raws3::ListOptions options_;
   bool done_ = false;
 };
 
 // Every page of a listing, in order.
-void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
+void for_each_page(Context& ctx, raws3::Service service, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit);
 
 }  // namespace s3cli

@@ -166,17 +166,27 @@ Context::Context(std::string command, GlobalOptions options, Ranks& ranks)
 
 Context::~Context() { Interrupts::set_fallback(nullptr); }
 
-raws3::Client& Context::client() {
-  if (options_.endpoint_url.find(',') != std::string::npos)
+raws3::Client& Context::client(raws3::Service service) {
+  const bool blob = service == raws3::Service::AzureBlob;
+  if (!blob && options_.endpoint_url.find(',') != std::string::npos)
     throw UsageError("--endpoint-url lists several endpoints: only bench spreads its load over a list");
-  std::call_once(client_once_, [this] {
-    client_ = std::make_unique<raws3::Client>(config_);
-    if (const std::string& why = client_->io_fallback_reason(); !why.empty()) {
-      Console::instance().err("s3-cli: io_uring unavailable (" + why + "): using " + client_->io_backend());
-    }
-    Interrupts::set_fallback([client = client_.get()] { client->cancel(); });
+  std::lock_guard lock(clients_mutex_);
+  std::unique_ptr<raws3::Client>& client = blob ? blob_client_ : s3_client_;
+  if (client) return *client;
+  raws3::Config config = config_;
+  if (blob) {
+    config.service = raws3::Service::AzureBlob;
+    config.endpoint_url = options_.blob_endpoint;
+  }
+  client = std::make_unique<raws3::Client>(std::move(config));
+  if (const std::string& why = client->io_fallback_reason(); !why.empty()) {
+    Console::instance().err("s3-cli: io_uring unavailable (" + why + "): using " + client->io_backend());
+  }
+  Interrupts::set_fallback([s3 = s3_client_.get(), az = blob_client_.get()] {
+    if (s3) s3->cancel();
+    if (az) az->cancel();
   });
-  return *client_;
+  return *client;
 }
 
 void Context::check_upload_part_size() const {

@@ -14,6 +14,7 @@
 
 #include "raws3/client.hpp"
 #include "raws3/config.hpp"
+#include "store/object_url.hpp"
 #include "ranks.hpp"
 
 namespace s3cli {
@@ -29,6 +30,7 @@ class UsageError : public std::runtime_error {
 
 struct GlobalOptions {
   std::string endpoint_url;
+  std::string blob_endpoint;  // az://'s service; its account comes from AZURE_STORAGE_*
   std::string region;
   std::string profile;
   std::string addressing = "auto";
@@ -80,9 +82,12 @@ class Context {
   const GlobalOptions& options() const noexcept { return options_; }
   // What the client is (or will be) built from: flags over RAWS3_* and AWS_* variables.
   const raws3::Config& config() const noexcept { return config_; }
-  // Built on first use: a local-only cp needs no credentials. Safe to call from the workers of a recursive
-  // copy, which may be the first to ask.
-  raws3::Client& client();
+  // S3's client, or Azure Blob's: each built on first use (a local-only cp needs no credentials, an s3://
+  // command no Azure account). Safe to call from the workers of a recursive copy, which may be the first
+  // to ask. An interrupt cancels every client built.
+  raws3::Client& client(raws3::Service service = raws3::Service::S3);
+  // The client of a location's service.
+  raws3::Client& client_for(const raws3::store::Location& where) { return client(where.service); }
   Ranks& ranks() const noexcept { return ranks_; }
   bool progress_enabled(bool data_to_stdout) const;
   // For commands that upload: a --part-size outside S3's part sizes is a UsageError (make_config gave it
@@ -106,8 +111,9 @@ class Context {
   GlobalOptions options_;
   Ranks& ranks_;
   raws3::Config config_;
-  std::once_flag client_once_;
-  std::unique_ptr<raws3::Client> client_;
+  std::mutex clients_mutex_;
+  std::unique_ptr<raws3::Client> s3_client_;
+  std::unique_ptr<raws3::Client> blob_client_;
 };
 
 }  // namespace s3cli

@@ -59,7 +59,7 @@ void list_objects(Context& ctx, const Location& where, const TargetArgs& args) {
     append_json_string(head, options.delimiter);
     console.out(head + ",\"objects\":[");
   }
-  for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+  for_each_page(ctx, where.service, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
     for (const auto& p : page.common_prefixes) {
       if (json)
         prefixes.push_back(p);
@@ -154,14 +154,14 @@ void print_usage(Context& ctx, const Location& where, std::uint64_t count, std::
 
 }  // namespace
 
-PageCursor::PageCursor(Context& ctx, std::string bucket, raws3::ListOptions options)
-    : ctx_(ctx), bucket_(std::move(bucket)), options_(std::move(options)) {
+PageCursor::PageCursor(Context& ctx, raws3::Service service, std::string bucket, raws3::ListOptions options)
+    : client_(ctx.client(service)), bucket_(std::move(bucket)), options_(std::move(options)) {
   options_.max_keys = ctx.options().page_size;
 }
 
 std::optional<raws3::ListObjectsPage> PageCursor::next() {
   if (done_) return std::nullopt;
-  raws3::ListObjectsPage page = ctx_.client().list_objects_v2(bucket_, options_);
+  raws3::ListObjectsPage page = client_.list_objects_v2(bucket_, options_);
   if (!page.is_truncated || page.next_continuation_token.empty())
     done_ = true;
   else
@@ -169,9 +169,9 @@ std::optional<raws3::ListObjectsPage> PageCursor::next() {
   return page;
 }
 
-void for_each_page(Context& ctx, const std::string& bucket, raws3::ListOptions options,
+void for_each_page(Context& ctx, raws3::Service service, const std::string& bucket, raws3::ListOptions options,
                    const std::function<void(const raws3::ListObjectsPage&)>& visit) {
-  PageCursor pages(ctx, bucket, std::move(options));
+  PageCursor pages(ctx, service, bucket, std::move(options));
   while (std::optional<raws3::ListObjectsPage> page = pages.next()) visit(*page);
 }
 
@@ -188,7 +188,7 @@ int run_ls(Context& ctx, const TargetArgs& args, const Selection& selection) {
 
 int run_stat(Context& ctx, const TargetArgs& args) {
   const Location where = locate_s3_object(args.url);
-  return ctx.attempt(where.text, [&] { print_head(ctx, where, ctx.client().head_object(where.bucket, where.key)); });
+  return ctx.attempt(where.text, [&] { print_head(ctx, where, ctx.client_for(where).head_object(where.bucket, where.key)); });
 }
 
 
@@ -216,7 +216,7 @@ int run_du(Context& ctx, const TargetArgs& args, const Selection& selection) {
   return ctx.attempt(where.text, [&] {
     raws3::ListOptions options;
     options.prefix = where.key;
-    for_each_page(ctx, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
+    for_each_page(ctx, where.service, where.bucket, options, [&](const raws3::ListObjectsPage& page) {
       count += page.objects.size();
       for (const raws3::ObjectInfo& o : page.objects) total += o.size;
     });

@@ -15,13 +15,15 @@ Location locate(std::string_view arg) {
 
 Location locate_s3(std::string_view arg) {
   Location loc = locate(arg);
-  if (!loc.is_s3()) throw UsageError("\"" + loc.text + "\" is not an S3 location (expected s3://bucket/key)");
+  if (!loc.is_s3())
+    throw UsageError("\"" + loc.text + "\" is not an object location (expected s3://bucket/key or az://container/blob)");
   return loc;
 }
 
 void require_key(const Location& loc) {
   if (loc.is_s3() && loc.key.empty()) {
-    throw UsageError("\"" + loc.text + "\" names a bucket, not an object (expected s3://bucket/key)");
+    throw UsageError("\"" + loc.text + "\" names a " + (loc.is_azure() ? "container" : "bucket") +
+                     ", not an object (expected " + std::string(loc.scheme()) + (loc.is_azure() ? "container/blob)" : "bucket/key)"));
   }
 }
 
@@ -33,18 +35,27 @@ Location locate_s3_object(std::string_view arg) {
 
 Location locate_s3_bucket(std::string_view arg) {
   Location loc = locate_s3(arg);
-  if (!loc.key.empty()) throw UsageError("\"" + loc.text + "\" names an object, not a bucket (expected s3://bucket)");
+  if (!loc.key.empty())
+    throw UsageError("\"" + loc.text + "\" names an object, not a " + (loc.is_azure() ? "container (expected az://container)" : "bucket (expected s3://bucket)"));
   return loc;
 }
 
-Location s3_location(std::string bucket, std::string key) {
-  std::string text = "s3://" + bucket + "/" + key;
-  return Location{{raws3::store::Location::S3, std::move(bucket), std::move(key), {}}, std::move(text)};
+Location s3_location(std::string bucket, std::string key, raws3::Service service) {
+  raws3::store::Location where{raws3::store::Location::S3, std::move(bucket), std::move(key), {}, service};
+  std::string text = std::string(where.scheme()) + where.bucket + "/" + where.key;
+  return Location{std::move(where), std::move(text)};
 }
 
 Location file_location(std::string path) {
   std::string text = path;
-  return Location{{raws3::store::Location::File, {}, {}, std::move(path)}, std::move(text)};
+  return Location{{raws3::store::Location::File, {}, {}, std::move(path), raws3::Service::S3}, std::move(text)};
+}
+
+raws3::Service tree_service(const Location& src, const Location& dst) {
+  if (src.is_s3() && dst.is_s3() && src.service != dst.service)
+    throw UsageError("a recursive copy or sync between s3:// and az:// is not supported yet: cp copies one object "
+                     "at a time between them, streaming");
+  return src.is_s3() ? src.service : dst.service;
 }
 
 std::string key_basename(std::string_view key) {

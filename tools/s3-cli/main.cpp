@@ -47,6 +47,9 @@ CLI::Validator between(double low, double high) {
 void add_global_options(CLI::App& app, s3cli::GlobalOptions& g) {
   app.add_option("--endpoint-url", g.endpoint_url,
                  "S3 endpoint (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, AWS S3)");
+  app.add_option("--blob-endpoint", g.blob_endpoint,
+                 "Azure Blob endpoint for az:// (else the connection string's BlobEndpoint, else the account's in "
+                 "Azure)");
   app.add_option("--region", g.region, "Region (else AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1)");
   app.add_option("--profile", g.profile, "Profile of the shared config files (else AWS_PROFILE)");
   app.add_option("--addressing", g.addressing, "Bucket in the path or the host name")

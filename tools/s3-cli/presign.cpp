@@ -10,7 +10,7 @@ namespace s3cli {
 int run_presign(Context& ctx, const PresignArgs& args) {
   const Location where = locate_s3_object(args.url);
   return ctx.attempt(where.text, [&] {
-    Console::instance().out(ctx.client().presign(where.bucket, where.key, std::chrono::seconds(args.expires)));
+    Console::instance().out(ctx.client_for(where).presign(where.bucket, where.key, std::chrono::seconds(args.expires)));
   });
 }
 

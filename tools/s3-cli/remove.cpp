@@ -13,18 +13,18 @@
 
 namespace s3cli {
 
-int delete_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys,
+int delete_keys(Context& ctx, raws3::Service service, const std::string& bucket, const std::vector<std::string>& keys,
                 const std::function<void(std::size_t)>& deleted, std::string_view failure_prefix) {
   int rc = kSuccess;
   for (std::size_t from = 0; from < keys.size(); from += kDeleteBatch) {
     const std::size_t to = std::min(keys.size(), from + kDeleteBatch);
     const std::vector<std::string> batch(keys.begin() + std::ptrdiff_t(from), keys.begin() + std::ptrdiff_t(to));
-    rc = std::max(rc, ctx.attempt("s3://" + bucket, [&] {
-      const raws3::DeleteObjectsResult outcome = ctx.client().delete_objects(bucket, batch);
+    rc = std::max(rc, ctx.attempt(s3_location(bucket, "", service).text, [&] {
+      const raws3::DeleteObjectsResult outcome = ctx.client(service).delete_objects(bucket, batch);
       std::unordered_set<std::string_view> failed;
       for (const auto& f : outcome.errors) {
         failed.insert(f.key);
-        report_error(ctx.command(), s3_location(bucket, f.key).text,
+        report_error(ctx.command(), s3_location(bucket, f.key, service).text,
                      std::string(failure_prefix) + f.code + ": " + f.message);
       }
       // The library may ask for the quiet form, which lists failures only: what did not fail was deleted.
@@ -40,9 +40,11 @@ int delete_keys(Context& ctx, const std::string& bucket, const std::vector<std::
 
 namespace {
 
-int remove_keys(Context& ctx, const std::string& bucket, const std::vector<std::string>& keys, Results& results) {
-  return delete_keys(ctx, bucket, keys,
-                     [&](std::size_t i) { results.add({.op = "delete", .source = s3_location(bucket, keys[i]).text}); });
+int remove_keys(Context& ctx, raws3::Service service, const std::string& bucket, const std::vector<std::string>& keys,
+                Results& results) {
+  return delete_keys(ctx, service, bucket, keys, [&](std::size_t i) {
+    results.add({.op = "delete", .source = s3_location(bucket, keys[i], service).text});
+  });
 }
 
 }  // namespace
@@ -63,8 +65,9 @@ int remove_objects(Context& ctx, const Location& where, const Selection& selecti
   };
   auto start = [&](std::vector<std::string> keys) {
     settle(kBatchesInFlight - 1);
-    running.push_back(std::async(std::launch::async, [&ctx, &results, bucket = where.bucket, keys = std::move(keys)] {
-      return remove_keys(ctx, bucket, keys, results);
+    running.push_back(std::async(std::launch::async, [&ctx, &results, service = where.service, bucket = where.bucket,
+                                                      keys = std::move(keys)] {
+      return remove_keys(ctx, service, bucket, keys, results);
     }));
   };
   std::vector<std::string> keys;
@@ -98,7 +101,7 @@ int run_rm(Context& ctx, const TargetArgs& args, const Selection& selection) {
       per_key = remove_objects(ctx, where, selection, results);
       return;
     }
-    ctx.client().delete_object(where.bucket, where.key);
+    ctx.client_for(where).delete_object(where.bucket, where.key);
     results.add({.op = "delete", .source = where.text});
   });
   results.finish();

@@ -34,7 +34,7 @@ std::uint64_t SourceTree::objects(Context& ctx, const std::function<void(SourceI
   // A wildcard that stays in its first segment ("logs/*.gz") needs one level, not the tree below it.
   if (wildcard_ && !wildcard_->crosses_segments()) listing.delimiter = "/";
   std::uint64_t selected = 0;
-  for_each_page(ctx, src_.bucket, listing, [&](const raws3::ListObjectsPage& page) {
+  for_each_page(ctx, src_.service, src_.bucket, listing, [&](const raws3::ListObjectsPage& page) {
     for (const raws3::ObjectInfo& object : page.objects) {
       if (Interrupts::received()) throw raws3::Cancelled("interrupted");
       std::string relative = object.key.substr(root_.size());

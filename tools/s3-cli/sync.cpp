@@ -72,8 +72,8 @@ class LocalSide final : public Side {
 class ObjectSide final : public Side {
  public:
   // markers: whether "dir/" keys (no data) count; not when the other side is local.
-  ObjectSide(Context& ctx, std::string bucket, std::string prefix, bool markers)
-      : pages_(ctx, bucket, [&] {
+  ObjectSide(Context& ctx, raws3::Service service, std::string bucket, std::string prefix, bool markers)
+      : pages_(ctx, service, bucket, [&] {
           raws3::ListOptions options;
           options.prefix = prefix;
           return options;
@@ -115,7 +115,7 @@ class ObjectSide final : public Side {
 std::unique_ptr<Side> side_for(Context& ctx, TreeTransfer& tree, const Location& where, bool other_is_local,
                                bool is_destination, const Selection& selection) {
   if (where.is_s3())
-    return std::make_unique<ObjectSide>(ctx, where.bucket, directory_prefix(where.key), !other_is_local);
+    return std::make_unique<ObjectSide>(ctx, where.service, where.bucket, directory_prefix(where.key), !other_is_local);
   return std::make_unique<LocalSide>(ctx, tree, where.path, is_destination, selection.follow_symlinks);
 }
 
@@ -136,7 +136,7 @@ class ChecksumChecks {
   ChecksumChecks(Context& ctx, TreeTransfer& tree, const Side& from, const Side& to,
                  std::function<void(const Entry&)> copy)
       : ctx_(ctx), tree_(tree), from_(from), to_(to), copy_(std::move(copy)),
-        window_(std::max(1u, ctx.client().tuning().transfers)) {}
+        window_(std::max(1u, ctx.client(tree.service()).tuning().transfers)) {}
 
   void add(Entry entry) {
     if (pending_.size() >= window_) settle();
@@ -157,7 +157,7 @@ class ChecksumChecks {
 
   std::future<raws3::HeadResult> head(const raws3::Place& place) {
     if (!place.is_object()) return {};
-    return ctx_.client().head_object_async(place.bucket, place.key, raws3::HeadOptions{.checksum = true});
+    return ctx_.client(tree_.service()).head_object_async(place.bucket, place.key, raws3::HeadOptions{.checksum = true});
   }
 
   void settle() {
@@ -166,15 +166,15 @@ class ChecksumChecks {
     const raws3::Place source = from_.place(p.entry.relative);
     const raws3::Place destination = to_.place(p.entry.relative);
     bool differs = false;  // a pair that could not be compared was reported, and is left as it is
-    tree_.note(ctx_.attempt(text_of(source), [&] {
+    tree_.note(ctx_.attempt(tree_.text_of(source), [&] {
       raws3::ChecksumMatch match;
       if (source.is_object() && destination.is_object())
-        match = raws3::compare_objects(ctx_.client(), {source.bucket, source.key, p.source.get()},
+        match = raws3::compare_objects(ctx_.client(tree_.service()), {source.bucket, source.key, p.source.get()},
                                        {destination.bucket, destination.key, p.destination.get()});
       else if (source.is_object())
-        match = raws3::compare_file_with_object(ctx_.client(), destination.path, source.bucket, source.key, p.source.get());
+        match = raws3::compare_file_with_object(ctx_.client(tree_.service()), destination.path, source.bucket, source.key, p.source.get());
       else
-        match = raws3::compare_file_with_object(ctx_.client(), source.path, destination.bucket, destination.key,
+        match = raws3::compare_file_with_object(ctx_.client(tree_.service()), source.path, destination.bucket, destination.key,
                                                 p.destination.get());
       differs = match != raws3::ChecksumMatch::Same;
     }));
@@ -199,12 +199,12 @@ void remove_extra(Context& ctx, TreeTransfer& tree, const Side& destination, con
   }
   if (dryrun || places.empty() || !places.front().is_object()) {
     for (const raws3::Place& place : places) {
-      tree.note(ctx.attempt(text_of(place), [&] {
+      tree.note(ctx.attempt(tree.text_of(place), [&] {
         if (!dryrun && ::unlink(place.path.c_str()) != 0) throw raws3::FileError(place.path + ": " + std::strerror(errno));
         if (dryrun)
-          Console::instance().out("(dryrun) delete: " + text_of(place));
+          Console::instance().out("(dryrun) delete: " + tree.text_of(place));
         else
-          tree.results().add({.op = "delete", .source = text_of(place)});
+          tree.results().add({.op = "delete", .source = tree.text_of(place)});
       }));
     }
     return;
@@ -212,8 +212,8 @@ void remove_extra(Context& ctx, TreeTransfer& tree, const Side& destination, con
   std::vector<std::string> keys;
   for (const raws3::Place& place : places) keys.push_back(place.key);
   const std::string& bucket = places.front().bucket;
-  tree.note(delete_keys(ctx, bucket, keys, [&](std::size_t i) {
-    tree.results().add({.op = "delete", .source = "s3://" + bucket + "/" + keys[i]});
+  tree.note(delete_keys(ctx, tree.service(), bucket, keys, [&](std::size_t i) {
+    tree.results().add({.op = "delete", .source = s3_location(bucket, keys[i], tree.service()).text});
   }));
 }
 
@@ -229,7 +229,7 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
   const bool download = src.is_s3() && !dst.is_s3();
   const char* op = src.is_s3() ? (dst.is_s3() ? "copy" : "download") : "upload";
 
-  TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
+  TreeTransfer tree(ctx, tree_service(src, dst), ctx.command() + " " + src.text, object);
   std::vector<std::string> extra;  // names only the destination has
   tree.note(ctx.attempt(src.text, [&] {
     // In a job, rank 0 compares and hands out the transfers; the others only take them (wait()).
@@ -241,12 +241,12 @@ int run_sync(Context& ctx, const SyncArgs& args, const Selection& selection) {
     std::unique_ptr<Side> to = side_for(ctx, tree, dst, src.is_file(), true, selection);
     auto transfer = [&](const Entry& entry) {
       if (Interrupts::received()) throw raws3::Cancelled("interrupted");
-      tree.note(ctx.attempt(text_of(from->place(entry.relative)), [&] {
+      tree.note(ctx.attempt(tree.text_of(from->place(entry.relative)), [&] {
         raws3::TransferItem item{from->place(entry.relative), to->place(entry.relative), entry.size,
                                  entry.last_modified};
         if (args.dryrun) {
-          Console::instance().out(std::string("(dryrun) ") + op + ": " + text_of(item.source) + " to " +
-                                  text_of(item.destination));
+          Console::instance().out(std::string("(dryrun) ") + op + ": " + tree.text_of(item.source) + " to " +
+                                  tree.text_of(item.destination));
           return;
         }
         tree.add(std::move(item));

@@ -18,6 +18,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "source_tree.hpp"
+#include "store/object_store.hpp"
 #include "tree_transfer.hpp"
 
 namespace s3cli {
@@ -70,7 +71,7 @@ Location resolve_destination(const Location& src, const Location& dst) {
     if (!dst.key.empty() && !dst.key.ends_with('/')) return dst;
     if (src.is_stdio()) throw UsageError("data from stdin needs a full key, not a prefix");
     const std::string name = src.is_s3() ? key_basename(src.key) : fs::path(src.path).filename().string();
-    return s3_location(dst.bucket, dst.key + name);
+    return s3_location(dst.bucket, dst.key + name, dst.service);
   }
   if (!names_directory(dst.path)) return dst;
   if (src.is_s3()) return file_location(local_path_for(dst.path, key_basename(src.key)));
@@ -104,17 +105,22 @@ Outcome transfer_one(Context& ctx, const Location& src, const Location& dst, con
     outcome.size = result.size;
     outcome.etag = result.etag;
   };
-  if (src.is_s3() && dst.is_s3()) {
-    outcome.etag = ctx.client().copy_object(src.bucket, src.key, dst.bucket, dst.key, object.copy);
+  if (src.is_s3() && dst.is_s3() && src.service == dst.service) {
+    outcome.etag = ctx.client_for(src).copy_object(src.bucket, src.key, dst.bucket, dst.key, object.copy);
+  } else if (src.is_s3() && dst.is_s3()) {
+    // Between S3 and Azure Blob: read in order from one into the other's upload ring, never to disk.
+    const std::unique_ptr<raws3::store::ObjectStore> from = raws3::store::s3_store(ctx.client_for(src));
+    const std::unique_ptr<raws3::store::ObjectStore> to = raws3::store::s3_store(ctx.client_for(dst));
+    take(raws3::store::copy(*from, src, *to, dst, put_options));
   } else if (src.is_s3() && dst.is_stdio()) {
-    take(ctx.client().get_to(src.bucket, src.key, write_stdout, get_options));
+    take(ctx.client_for(src).get_to(src.bucket, src.key, write_stdout, get_options));
   } else if (src.is_s3() && dst.is_file()) {
-    take(ctx.client().get_to_file(src.bucket, src.key, dst.path, get_options));
+    take(ctx.client_for(src).get_to_file(src.bucket, src.key, dst.path, get_options));
   } else if (src.is_file() && dst.is_s3()) {
     local_source_size(src.path);
-    take(ctx.client().upload_file(dst.bucket, dst.key, src.path, put_options));
+    take(ctx.client_for(dst).upload_file(dst.bucket, dst.key, src.path, put_options));
   } else if (src.is_stdio() && dst.is_s3()) {
-    take(ctx.client().upload_stream(dst.bucket, dst.key, STDIN_FILENO, put_options));
+    take(ctx.client_for(dst).upload_stream(dst.bucket, dst.key, STDIN_FILENO, put_options));
   } else if (src.is_file() && dst.is_file()) {
     if (!local_source_size(src.path)) throw UsageError(src.path + " streams: copy it to s3:// or with cat/tee");
     outcome.size = fs::file_size(src.path);
@@ -131,8 +137,10 @@ int copy_single(Context& ctx, const Location& src, const Location& dst, const Ob
   Results results(ctx.options().json, ctx.options().quiet);
   const int rc = ctx.attempt(target_of(src, dst), [&] {
     const Location to = resolve_destination(src, dst);
-    // Progress only where bytes cross between S3 and here: not for a server-side copy or stdin.
-    const bool shows = (src.is_s3() && !to.is_s3()) || (src.is_file() && to.is_s3());
+    // Progress only where bytes cross between a service and here, or between two services: not for a
+    // server-side copy or stdin.
+    const bool shows = (src.is_s3() && !to.is_s3()) || (src.is_file() && to.is_s3()) ||
+                       (src.is_s3() && to.is_s3() && src.service != to.service);
     Progress progress(shows && ctx.progress_enabled(to.is_stdio()),
                       std::string(op_name(src, to)) + " " + target_of(src, to),
                       src.is_file() ? local_source_size(src.path).value_or(0) : 0, 1);
@@ -154,7 +162,7 @@ int move_single(Context& ctx, const Location& src, const Location& dst, const Ob
     std::uint64_t size = 0;
     std::string etag;
     if (src.is_s3()) {
-      const raws3::HeadResult head = ctx.client().head_object(src.bucket, src.key);
+      const raws3::HeadResult head = ctx.client_for(src).head_object(src.bucket, src.key);
       size = head.size;
       etag = head.etag;
     } else {
@@ -165,14 +173,16 @@ int move_single(Context& ctx, const Location& src, const Location& dst, const Ob
     Progress progress(!to.is_s3() || !src.is_s3() ? ctx.progress_enabled(false) : false,
                       "move " + target_of(src, to), size, 1);
     Outcome outcome = transfer_one(ctx, src, to, object, progress);
-    if (src.is_s3() && to.is_s3()) {
+    if (src.is_s3() && to.is_s3() && src.service == to.service) {
       // CopyObject answers with the copy's ETag; a multipart source's, or a copy made in parts, is no digest
-      // of the bytes, so its size is asked.
-      if (etag.find('-') == std::string::npos && outcome.etag.find('-') == std::string::npos) {
+      // of the bytes, so its size is asked. Azure's ETags are never digests.
+      const bool digests = !src.is_azure() && etag.find('-') == std::string::npos &&
+                           outcome.etag.find('-') == std::string::npos;
+      if (digests) {
         if (unquoted(outcome.etag) != unquoted(etag))
           throw raws3::IntegrityError("the source is kept: the copy's ETag " + outcome.etag + " is not the source's " + etag);
       } else {
-        outcome.size = ctx.client().head_object(to.bucket, to.key).size;
+        outcome.size = ctx.client_for(to).head_object(to.bucket, to.key).size;
       }
     }
     if (outcome.size && *outcome.size != size) {
@@ -180,7 +190,7 @@ int move_single(Context& ctx, const Location& src, const Location& dst, const Ob
                                   " bytes, the source " + std::to_string(size));
     }
     if (src.is_s3()) {
-      ctx.client().delete_object(src.bucket, src.key);
+      ctx.client_for(src).delete_object(src.bucket, src.key);
     } else if (::unlink(src.path.c_str()) != 0) {
       throw_file_error("copied, but cannot remove " + src.path, errno);
     }
@@ -232,7 +242,7 @@ int copy_tree(Context& ctx, const Location& src, const Location& dst, const Obje
     if (rc == kSuccess && selected == 0 && source.is_wildcard()) worst = std::max(worst, report_unmatched(ctx, src));
     return std::max(rc, worst);
   }
-  TreeTransfer tree(ctx, ctx.command() + " " + src.text, object);
+  TreeTransfer tree(ctx, tree_service(src, dst), ctx.command() + " " + src.text, object);
   tree.note(ctx.attempt(src.text, [&] {
     if (tree.feeds()) feed_tree(ctx, tree, src, dst, selection, move);
     tree.wait();
@@ -248,6 +258,7 @@ void feed_one(TreeTransfer& tree, const Location& src, const Location& dst, bool
   require_key(src);
   if (src.is_stdio() || dst.is_stdio()) throw UsageError("a batch names files and objects, not \"-\"");
   if (!src.is_s3() && !dst.is_s3()) throw UsageError("a batch copies to or from s3://, not between local paths");
+  if (src.is_azure() || dst.is_azure()) throw UsageError("a batch names s3:// objects and local files, not az://");
   const Location to = resolve_destination(src, dst);
   std::optional<std::uint64_t> size;
   if (src.is_file()) {

@@ -29,7 +29,7 @@ std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, c
       [&](SourceItem item) {
         // "dir/" markers hold no data; locally they are the directories that the files create anyway.
         if (dst.is_file() && (item.relative.empty() || item.relative.ends_with('/'))) return;
-        tree.note(ctx.attempt(text_of(item.place), [&] {
+        tree.note(ctx.attempt(tree.text_of(item.place), [&] {
           raws3::Place to = dst.is_s3() ? raws3::Place::object(dst.bucket, directory_prefix(dst.key) + item.relative)
                                         : raws3::Place::file(local_path_for(dst.path, item.relative));
           std::optional<MoveCheck> check;
@@ -64,8 +64,8 @@ std::string local_path_for(const std::string& dir, std::string_view relative_key
   return path.string();
 }
 
-std::string text_of(const raws3::Place& place) {
-  return place.is_object() ? "s3://" + place.bucket + "/" + place.key : place.path;
+std::string TreeTransfer::text_of(const raws3::Place& place) const {
+  return place.is_object() ? s3_location(place.bucket, place.key, service_).text : place.path;
 }
 
 int report_skip(Context& ctx, const std::string& path, const std::string& why) {
@@ -78,11 +78,12 @@ int report_skip(Context& ctx, const std::string& path, const std::string& why) {
   return kFailure;
 }
 
-TreeTransfer::TreeTransfer(Context& ctx, std::string label, const ObjectAttributes& object)
+TreeTransfer::TreeTransfer(Context& ctx, raws3::Service service, std::string label, const ObjectAttributes& object)
     : ctx_(ctx),
+      service_(service),
       results_(ctx.options().json, ctx.options().quiet),
       progress_(ctx.progress_enabled(false), std::move(label)),
-      queue_(ctx.client(),
+      queue_(ctx.client(service),
              [&] {
                raws3::TransferOptions options{.put = object.put,
                                               .guess_content_type = object.guess_content_type,
@@ -143,11 +144,12 @@ void TreeTransfer::ended(const raws3::TransferItem& item, std::exception_ptr err
   }));
 }
 
-std::string TreeTransfer::move_key(const raws3::TransferItem& item) {
+std::string TreeTransfer::move_key(const raws3::TransferItem& item) const {
   return text_of(item.source) + '\n' + text_of(item.destination);
 }
 
-void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::TransferResult& result, const MoveCheck& check) {
+void TreeTransfer::verify(const raws3::TransferItem& item, const raws3::TransferResult& result,
+                          const MoveCheck& check) const {
   auto keep = [](const std::string& why) { throw raws3::IntegrityError("the source is kept: " + why); };
   if (check.size && result.size != *check.size) {
     keep(text_of(item.destination) + " has " + std::to_string(result.size) + " bytes, the source " +
@@ -178,10 +180,10 @@ void TreeTransfer::remove_moved(bool all) {
     while (to < batch.size() && batch[to].bucket == batch[from].bucket) keys.push_back(batch[to++].key);
     const std::string& bucket = batch[from].bucket;
     note(delete_keys(
-        ctx_, bucket, keys,
+        ctx_, service_, bucket, keys,
         [&](std::size_t i) {
           const Moved& m = batch[from + i];
-          results_.add({.op = "move", .source = "s3://" + bucket + "/" + m.key, .destination = m.destination,
+          results_.add({.op = "move", .source = s3_location(bucket, m.key, service_).text, .destination = m.destination,
                         .size = m.size});
         },
         "copied, but not removed: "));

@@ -44,7 +44,11 @@ struct MoveCheck {
 
 class TreeTransfer {
  public:
-  TreeTransfer(Context& ctx, std::string label, const ObjectAttributes& object);
+  // service: whose objects it moves (tree_service).
+  TreeTransfer(Context& ctx, raws3::Service service, std::string label, const ObjectAttributes& object);
+  raws3::Service service() const noexcept { return service_; }
+  // A place as results and errors name it: s3://bucket/key (az://container/blob), or the path.
+  std::string text_of(const raws3::Place& place) const;
 
   // Queues item, waiting while the window is full; after SIGINT or once stdout's reader has gone, throws
   // instead. Result lines name it upload, download or copy by its ends. With a MoveCheck it is a move: its
@@ -74,8 +78,8 @@ class TreeTransfer {
   };
   void ended(const raws3::TransferItem& item, std::exception_ptr error, const raws3::TransferResult& result);
   // The move's check, on the loop thread that reports the transfer; throws when the source must stay.
-  static void verify(const raws3::TransferItem& item, const raws3::TransferResult& result, const MoveCheck& check);
-  static std::string move_key(const raws3::TransferItem& item);
+  void verify(const raws3::TransferItem& item, const raws3::TransferResult& result, const MoveCheck& check) const;
+  std::string move_key(const raws3::TransferItem& item) const;
   // Deletes the object sources whose copies were verified, a DeleteObjects batch at a time, from the
   // thread feeding the queue (never a loop thread).
   void remove_moved(bool all);
@@ -83,6 +87,7 @@ class TreeTransfer {
   void queue_here(raws3::TransferItem item) noexcept;
 
   Context& ctx_;
+  const raws3::Service service_;
   Results results_;
   Progress progress_;
   std::atomic<int> worst_{kSuccess};
@@ -107,8 +112,6 @@ std::uint64_t feed_tree(Context& ctx, TreeTransfer& tree, const Location& src, c
 
 // An ETag as servers write it, without its quotes (some send none).
 std::string_view unquoted(std::string_view etag);
-// "s3://bucket/key" for an object, the path for a file.
-std::string text_of(const raws3::Place& place);
 // What a walk passes over: a warning where nothing was asked for (an empty directory, a symlink not to be
 // followed, a loop's second visit), else an error line; returns the exit code it means.
 int report_skip(Context& ctx, const std::string& path, const std::string& why);

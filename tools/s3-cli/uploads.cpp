@@ -15,14 +15,14 @@ using Clock = std::chrono::system_clock;
 
 // Every open upload under prefix begun before cutoff (none: all), page by page.
 template <class Visit>
-void for_each_open_upload(Context& ctx, const std::string& bucket, const std::string& prefix,
+void for_each_open_upload(Context& ctx, raws3::Service service, const std::string& bucket, const std::string& prefix,
                           std::chrono::milliseconds older_than, Visit visit) {
   const Clock::time_point cutoff = Clock::now() - older_than;
   std::string key_marker;
   std::string upload_id_marker;
   for (;;) {
     const raws3::MultipartUploadsPage page =
-        ctx.client().list_multipart_uploads(bucket, prefix, key_marker, upload_id_marker);
+        ctx.client(service).list_multipart_uploads(bucket, prefix, key_marker, upload_id_marker);
     for (const raws3::MultipartUploadInfo& upload : page.uploads) {
       if (older_than.count() > 0) {
         const auto initiated = raws3::auth::parse_iso8601(upload.initiated);
@@ -46,7 +46,7 @@ void list_uploads(Context& ctx, const Location& where, std::chrono::milliseconds
   const bool json = ctx.options().json;
   Json doc;
   doc.begin_object().key("bucket").string(where.bucket).key("prefix").string(where.key).key("uploads").begin_array();
-  for_each_open_upload(ctx, where.bucket, where.key, older_than, [&](const raws3::MultipartUploadInfo& upload) {
+  for_each_open_upload(ctx, where.service, where.bucket, where.key, older_than, [&](const raws3::MultipartUploadInfo& upload) {
     if (json) {
       doc.begin_object().key("key").string(upload.key).key("upload_id").string(upload.upload_id);
       doc.key("initiated").string(upload.initiated).end_object();
@@ -59,13 +59,13 @@ void list_uploads(Context& ctx, const Location& where, std::chrono::milliseconds
 
 }  // namespace
 
-int abort_open_uploads(Context& ctx, const std::string& bucket, const std::string& prefix,
+int abort_open_uploads(Context& ctx, raws3::Service service, const std::string& bucket, const std::string& prefix,
                        std::chrono::milliseconds older_than, Results& results) {
   int rc = kSuccess;
-  for_each_open_upload(ctx, bucket, prefix, older_than, [&](const raws3::MultipartUploadInfo& upload) {
-    const std::string target = s3_location(bucket, upload.key).text;
+  for_each_open_upload(ctx, service, bucket, prefix, older_than, [&](const raws3::MultipartUploadInfo& upload) {
+    const std::string target = s3_location(bucket, upload.key, service).text;
     rc = std::max(rc, ctx.attempt(target + " (upload " + upload.upload_id + ")", [&] {
-      ctx.client().abort_multipart_upload(bucket, upload.key, upload.upload_id);
+      ctx.client(service).abort_multipart_upload(bucket, upload.key, upload.upload_id);
       results.add({.op = "abort_upload", .source = target, .upload_id = upload.upload_id});
     }));
   });
@@ -78,7 +78,7 @@ int run_uploads(Context& ctx, const UploadsArgs& args) {
   if (args.action == "ls") return ctx.attempt(where.text, [&] { list_uploads(ctx, where, older_than); });
   Results results(ctx.options().json, ctx.options().quiet);
   int aborted = kSuccess;
-  const int rc = ctx.attempt(where.text, [&] { aborted = abort_open_uploads(ctx, where.bucket, where.key, older_than, results); });
+  const int rc = ctx.attempt(where.text, [&] { aborted = abort_open_uploads(ctx, where.service, where.bucket, where.key, older_than, results); });
   results.finish();
   return std::max(rc, aborted);
 }

@@ -76,12 +76,36 @@ struct RAWS3_API Tuning {
 // Throws ConfigError naming `what` (the flag or variable) on anything else.
 RAWS3_API std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
 
+// Which object service a client speaks.
+enum class Service {
+  S3,
+  // Azure Blob storage: buckets are containers, keys are blob names, and every Client call means the same.
+  // Multipart uploads are staged blocks committed by one Put Block List (there are none to list or abort).
+  AzureBlob,
+};
+
+// An Azure storage account as the Azure CLI and SDKs take one. What is left empty comes from
+// connection_string, else AZURE_STORAGE_CONNECTION_STRING, else AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY
+// or AZURE_STORAGE_SAS_TOKEN. With a key requests are signed (SharedKey); with a SAS token only, the token
+// goes in every URL.
+struct AzureAccount {
+  std::string name{};
+  std::string key{};  // base64, as the portal shows it
+  std::string sas{};  // a SAS token ("sv=...&sig=..."), a leading '?' allowed
+  // "AccountName=...;AccountKey=...;BlobEndpoint=..." ("UseDevelopmentStorage=true" is Azurite's account).
+  std::string connection_string{};
+};
+
 // Every field has a default, so designated initializers may name only what they set. Making one reads
 // nothing and cannot fail: the AWS_* variables and shared files are read by Client's constructor, for what
 // the Config leaves empty, and the RAWS3_* variables only by from_environment().
 struct RAWS3_API Config {
-  // Empty: resolved from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, else AWS S3 for the region.
+  Service service = Service::S3;
+  // S3: empty is resolved from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, else AWS S3 for the region.
+  // Azure Blob: the Blob service's URL (Azurite: http://127.0.0.1:10000/devstoreaccount1); empty is the
+  // connection string's BlobEndpoint, else https://<account>.blob.core.windows.net.
   std::string endpoint_url{};
+  AzureAccount azure{};  // Azure Blob's account; the AWS fields below are S3's
   // Empty: AWS_REGION, AWS_DEFAULT_REGION, the profile, else us-east-1.
   std::string region{};
   // Unset: AWS_ACCESS_KEY_ID..., the shared files (assume-role, web identity, credential_process), container

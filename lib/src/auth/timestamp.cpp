@@ -1,5 +1,7 @@
 #include "auth/timestamp.hpp"
 
+#include <cstdio>
+
 namespace raws3::auth {
 namespace {
 
@@ -58,10 +60,11 @@ std::optional<Clock::time_point> parse_iso8601(std::string_view s) {
   return time_point_cast<Clock::duration>(at) + fraction;
 }
 
+constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
 std::optional<Clock::time_point> parse_http_date(std::string_view s) {
   using namespace std::chrono;
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   // "Sun, 06 Nov 1994 08:49:37 GMT": the weekday is redundant, and ignored.
   const std::size_t comma = s.find(", ");
   if (comma == std::string_view::npos) return std::nullopt;
@@ -78,6 +81,32 @@ std::optional<Clock::time_point> parse_http_date(std::string_view s) {
   const year_month_day date{year{y}, month{mo + 1}, day{static_cast<unsigned>(d)}};
   if (!date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   return time_point_cast<Clock::duration>(sys_days{date} + hours(h) + minutes(mi) + seconds(sec));
+}
+
+std::string format_http_date(Clock::time_point at) {
+  using namespace std::chrono;
+  static constexpr std::string_view kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  const sys_days day_start = floor<days>(at);
+  const year_month_day date{day_start};
+  const hh_mm_ss time{floor<seconds>(at - day_start)};
+  char out[40];
+  std::snprintf(out, sizeof out, "%s, %02u %s %04d %02d:%02d:%02d GMT",
+                kWeekdays[weekday{day_start}.c_encoding()].data(), unsigned(date.day()),
+                kMonths[unsigned(date.month()) - 1].data(), int(date.year()), int(time.hours().count()),
+                int(time.minutes().count()), int(time.seconds().count()));
+  return out;
+}
+
+std::string format_iso8601(Clock::time_point at) {
+  using namespace std::chrono;
+  const sys_days day_start = floor<days>(at);
+  const year_month_day date{day_start};
+  const hh_mm_ss time{floor<milliseconds>(at - day_start)};
+  char out[40];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(date.year()), unsigned(date.month()),
+                unsigned(date.day()), int(time.hours().count()), int(time.minutes().count()),
+                int(time.seconds().count()), int(time.subseconds().count()));
+  return out;
 }
 
 }  // namespace raws3::auth

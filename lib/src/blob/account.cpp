@@ -55,9 +55,13 @@ Account parse_connection_string(std::string_view text) {
   return account;
 }
 
-Account resolve_account(Account given, const auth::EnvLookup& env) {
+Account resolve_account(Account given, std::string_view connection_string, const auth::EnvLookup& env) {
+  given.sas = without_question_mark(given.sas);
   if (given.name.empty() || (given.key.empty() && given.sas.empty())) {
-    if (std::optional<std::string> text = auth::env_value(env, "AZURE_STORAGE_CONNECTION_STRING")) {
+    std::optional<std::string> text = connection_string.empty()
+                                          ? auth::env_value(env, "AZURE_STORAGE_CONNECTION_STRING")
+                                          : std::optional<std::string>(connection_string);
+    if (text) {
       const Account from = parse_connection_string(*text);
       // A connection string names one account: its key, token and endpoint go with that account only.
       if (given.name.empty() || given.name == from.name) {

@@ -28,8 +28,9 @@ inline constexpr std::string_view kDevelopmentEndpoint = "http://127.0.0.1:10000
 // SharedAccessSignature, UseDevelopmentStorage=true too). Throws ConfigError naming what is wrong.
 Account parse_connection_string(std::string_view text);
 
-// What `given` leaves empty, from the environment; the endpoint, when still unknown, is the public
-// cloud's for the account. Throws ConfigError when no account can be named.
-Account resolve_account(Account given, const auth::EnvLookup& env);
+// What `given` leaves empty, from connection_string when there is one, else from the environment; the
+// endpoint, when still unknown, is the public cloud's for the account. Throws ConfigError when no account
+// can be named.
+Account resolve_account(Account given, std::string_view connection_string, const auth::EnvLookup& env);
 
 }  // namespace raws3::blob

@@ -18,25 +18,6 @@ namespace {
   throw FileError(what + " '" + name + "': " + std::strerror(err));
 }
 
-// 12 characters of [a-z0-9] from the kernel's random pool: names no other writer (thread or process)
-// picks, and that no one can guess ahead of time.
-std::string random_suffix() {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  unsigned char bytes[12];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw FileError(std::string("cannot draw a random file name: ") + std::strerror(errno));
-    }
-    got += std::size_t(n);
-  }
-  std::string suffix;
-  for (unsigned char b : bytes) suffix += kAlphabet[b % (sizeof kAlphabet - 1)];
-  return suffix;
-}
-
 // An unnamed file is linked in through /proc/self/fd: without /proc (a bare chroot) files get names.
 bool can_link_unnamed() {
   static const bool can = ::access("/proc/self/fd", X_OK) == 0;
@@ -72,6 +53,23 @@ std::string create_hidden(const std::string& target, int link_fd, FileDescriptor
 }
 
 }  // namespace
+
+std::string random_suffix() {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char bytes[12];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw FileError(std::string("cannot draw a random name: ") + std::strerror(errno));
+    }
+    got += std::size_t(n);
+  }
+  std::string suffix;
+  for (unsigned char b : bytes) suffix += kAlphabet[b % (sizeof kAlphabet - 1)];
+  return suffix;
+}
 
 TemporaryFile::TemporaryFile(std::string target, bool unnamed) : target_(std::move(target)) {
   if (unnamed && can_link_unnamed()) {

@@ -43,6 +43,10 @@ class TemporaryFile {
   std::string target_;
 };
 
+// 12 characters of [a-z0-9] from the kernel's random pool: a name no other writer (thread or process)
+// picks, and that no one can guess ahead of time. Throws raws3::FileError when the pool cannot be read.
+std::string random_suffix();
+
 // The directories above path that are missing, made (as mkdir -p), for a file a copy is about to write.
 // Throws raws3::FileError naming the directory.
 void create_parent_directories(const std::string& path);

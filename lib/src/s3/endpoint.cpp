@@ -4,6 +4,9 @@
 
 namespace raws3::s3 {
 
+Endpoint::Endpoint() = default;
+Endpoint::~Endpoint() = default;
+
 io::Task<std::shared_ptr<io::AddressRing>> AddressBook::resolve(io::Loop& loop, const std::string& host,
                                                                  std::uint16_t port, io::Millis ttl) {
   if (auto ring = find(host)) co_return ring;

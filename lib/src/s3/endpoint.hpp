@@ -35,7 +35,14 @@ class AddressBook {
   std::map<std::string, std::shared_ptr<io::AddressRing>> rings_;
 };
 
+class ObjectService;
+
 struct Endpoint {
+  Endpoint();
+  ~Endpoint();
+
+  // What the client speaks: S3 or Azure Blob. Set once, with the rest, when the client is built.
+  std::unique_ptr<const ObjectService> service;
   http::Url url;
   Addressing addressing = Addressing::Auto;
   std::string region;

@@ -8,7 +8,6 @@
 #include "http/response_parser.hpp"
 #include "io/stream.hpp"
 #include "raws3/error.hpp"
-#include "s3/addressing.hpp"
 #include "s3/attempt_trace.hpp"
 #include "s3/xml.hpp"
 
@@ -16,15 +15,12 @@ namespace raws3::s3 {
 
 namespace {
 
-// The host a request connects to (and names in SNI): the endpoint's, or the bucket's own virtual host.
-std::string connect_host(const Endpoint& endpoint, const RequestTarget& target, const std::string& bucket) {
-  return target.host_header == endpoint.url.authority() ? endpoint.url.host : bucket + "." + endpoint.url.host;
-}
-
 // Error bodies are small XML documents; anything larger is not one we would read.
 constexpr std::size_t kMaxErrorBody = 1 << 20;
 // Bodies of failed answers up to this size are read and dropped so the connection serves again.
 constexpr std::uint64_t kDrainLimit = 64 * 1024;
+
+}  // namespace
 
 std::string status_code_name(int status) {
   switch (status) {
@@ -45,11 +41,7 @@ std::string status_code_name(int status) {
   }
 }
 
-// The time to sign with: ours, moved by what a RequestTimeTooSkewed answer taught us of the server's.
-std::chrono::system_clock::time_point server_now(const Endpoint& endpoint) {
-  return std::chrono::system_clock::now() +
-         std::chrono::milliseconds(endpoint.clock_skew_ms.load(std::memory_order_relaxed));
-}
+namespace {
 
 // From the Date header ("Fri, 27 Nov 2026 11:01:43 GMT") of an answer that says our clock is off.
 void learn_clock_skew(const Endpoint& endpoint, const http::ResponseHead& head) {
@@ -62,6 +54,11 @@ void learn_clock_skew(const Endpoint& endpoint, const http::ResponseHead& head) 
 }
 
 }  // namespace
+
+std::chrono::system_clock::time_point server_now(const Endpoint& endpoint) {
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(endpoint.clock_skew_ms.load(std::memory_order_relaxed));
+}
 
 void check_cancelled(LoopContext& context, bool cleanup) {
   context.observe_cancel();
@@ -98,7 +95,8 @@ S3Error error_from_response(const http::ResponseHead& head, std::string_view bod
 
 io::Task<S3Response> execute(LoopContext& context, const S3Request& request, http::BodySink* sink) {
   const Endpoint& endpoint = context.endpoint();
-  const RequestTarget target = make_target(endpoint.url, endpoint.addressing, request.bucket, request.key);
+  const ObjectService& service = context.service();
+  const WireTarget target = service.target(endpoint, request);
   const bool is_head = request.method == "HEAD";
 
   auth::SignableRequest signable;
@@ -112,15 +110,12 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     signable.headers.push_back({"Content-Length", std::to_string(request.body->size())});
   else if (request.method == "PUT" || request.method == "POST")
     signable.headers.push_back({"Content-Length", "0"});
-  auth::SigningParams params;
-  params.region = endpoint.region;
-  params.payload_hash = !request.payload_hash.empty() ? request.payload_hash
-                        : request.body                 ? std::string(auth::kUnsignedPayload)
-                                                       : std::string(auth::kEmptyPayloadSha256);
 
   std::string wire_target = target.path;
-  if (!request.query.empty()) wire_target += "?" + encode_query(request.query);
-  http::ConnectionPool& pool = *co_await context.pool_for(connect_host(endpoint, target, request.bucket));
+  std::string query = encode_query(request.query);
+  if (!target.raw_query.empty()) query += (query.empty() ? "" : "&") + target.raw_query;
+  if (!query.empty()) wire_target += "?" + query;
+  http::ConnectionPool& pool = *co_await context.pool_for(target.connect_host);
 
   RetryPolicy own_attempts(endpoint);
   RetryPolicy& retry = request.retry ? *request.retry : own_attempts;
@@ -130,8 +125,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
     check_cancelled(context, request.cleanup);
     // Signed anew each attempt: a retry after a long backoff must not carry a stale date.
     auth::SignableRequest signed_request = signable;
-    if (CredentialCache::Reader* credentials = context.credentials())
-      context.signer().sign(signed_request, co_await credentials->current(), params, server_now(endpoint));
+    co_await service.sign(context, signed_request, request);
     http::Request wire{request.method, wire_target, {}};
     wire.headers.reserve(signed_request.headers.size());
     for (auth::Header& h : signed_request.headers) wire.headers.push_back({std::move(h.name), std::move(h.value)});
@@ -190,7 +184,7 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
         } else {
           co_await connection->skip_body(kDrainLimit);
         }
-        refusal = error_from_response(head, error_body);
+        refusal = service.refusal(head, error_body);
         trace.took(*connection);
         trace.refused(*refusal);
         if (refusal->code() == "RequestTimeTooSkewed") learn_clock_skew(endpoint, head);

@@ -1,7 +1,9 @@
-// One S3 request from description to answer: addressed, signed, sent over a pooled connection, and
-// retried when the failure is transient and the request may safely run again.
+// One request from description to answer: addressed and signed as the client's service wants
+// (object_service.hpp), sent over a pooled connection, and retried when the failure is transient and the
+// request may safely run again. S3's names (S3Request, S3Error) are kept for every service.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,7 +56,13 @@ io::Task<S3Response> execute(LoopContext& context, const S3Request& request, htt
 // it when it resumes.
 void check_cancelled(LoopContext& context, bool cleanup = false);
 
-// The error an answer carries: from its <Error> document, else from its status alone (HEAD has no body).
+// The time to sign with: ours, moved by what a RequestTimeTooSkewed answer taught us of the server's.
+std::chrono::system_clock::time_point server_now(const Endpoint& endpoint);
+
+// A code for an answer that names none ("NotFound" for 404, else "HTTP<status>").
+std::string status_code_name(int status);
+
+// The error an S3 answer carries: from its <Error> document, else from its status alone (HEAD has no body).
 S3Error error_from_response(const http::ResponseHead& head, std::string_view body);
 
 // The encoded query string, exactly as signed ("a=1&b=x%2Fy"); keys in the order given.

@@ -10,6 +10,7 @@
 #include "auth/sigv4.hpp"
 #include "io/buffer_pool.hpp"
 #include "s3/endpoint.hpp"
+#include "s3/object_service.hpp"
 
 namespace raws3::s3 {
 
@@ -28,6 +29,7 @@ class LoopContext {
 
   io::Loop& loop() noexcept { return loop_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
+  const ObjectService& service() const noexcept { return *endpoint_.service; }
   auth::Signer& signer() noexcept { return signer_; }
   // This loop's hold on the client's credentials; null for an anonymous client.
   CredentialCache::Reader* credentials() noexcept { return credentials_ ? &*credentials_ : nullptr; }

@@ -114,14 +114,14 @@ MemoryAvailable available_memory(const std::string& proc, const std::string& cgr
   return available;
 }
 
-void check_fits_in_memory(std::uint64_t size, const std::string& bucket, const std::string& key) {
+void check_fits_in_memory(std::uint64_t size, const std::string& url) {
   // Reading the figures costs a handful of /proc and cgroup files, tens to hundreds of microseconds: more
   // than a small GET's whole round trip, to guard against a failure no running process is that close to.
   constexpr std::uint64_t kAlwaysFits = 64 << 20;
   if (size <= kAlwaysFits) return;
   const MemoryAvailable available = available_memory();
   if (size <= available.bytes) return;
-  throw Error("s3://" + bucket + "/" + key + " has " + std::to_string(size) + " bytes, more than the " +
+  throw Error(url + " has " + std::to_string(size) + " bytes, more than the " +
               std::to_string(available.bytes) + " bytes of memory available (" + available.source +
               "): read it with get_to_file or get_to instead");
 }

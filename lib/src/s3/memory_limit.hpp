@@ -17,8 +17,8 @@ struct MemoryAvailable {
 // tests can point them at a fake tree.
 MemoryAvailable available_memory(const std::string& proc = "/proc", const std::string& cgroup_root = "/sys/fs/cgroup");
 
-// Throws raws3::Error naming s3://bucket/key, its size and the memory available when an object of `size`
+// Throws raws3::Error naming the object (its URL: s3://bucket/key), its size and the memory available when an object of `size`
 // bytes cannot be held in memory. Sizes up to 64 MiB pass unchecked.
-void check_fits_in_memory(std::uint64_t size, const std::string& bucket, const std::string& key);
+void check_fits_in_memory(std::uint64_t size, const std::string& url);
 
 }  // namespace raws3::s3

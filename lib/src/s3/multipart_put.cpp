@@ -19,37 +19,23 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1 << 20;
 
-// UploadPart, on whichever loop it was given to. The checksum is computed here, so that the CPU it costs
-// is spread over the loops with the sends.
-io::Task<CompletedPart> upload_part(LoopContext& context, std::string bucket, std::string key, std::string upload_id,
-                                    int number, std::span<const std::byte> bytes, Checksum checksum) {
-  http::MemorySource source(bytes);
-  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &source};
-  request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
-  CompletedPart part{.part_number = number, .etag = {}, .checksum_crc32c = {}};
-  part.checksum_crc32c = add_body_checksum(checksum, bytes, request.headers);
-  S3Response r = co_await execute(context, request);
-  const std::string* etag = r.head.find("etag");
-  if (!etag || etag->empty())
-    throw NetworkError("UploadPart " + std::to_string(number) + " of '" + key + "' was answered without an ETag");
-  part.etag = *etag;
-  co_return part;
-}
-
 }  // namespace
 
-PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size, std::string_view what) {
+PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size, std::string_view what,
+                    PartLimits limits) {
   // Refused, not raised: the part size is what bounds an upload's memory ((inflight + 1) parts), so a
   // silent raise to 5 MiB would break the bound the caller chose.
   if (wanted < kMinPartSize || wanted > kMaxPartSize)
     throw ConfigError(std::string(what) + ": a part size of " + std::to_string(wanted) +
                       " bytes is outside what S3 accepts for uploads, 5 MiB (5242880) to 5 GiB; only an upload's "
                       "last part may be smaller");
-  if (!size || *size <= wanted * kMaxParts) return {wanted, false};
-  const std::uint64_t needed = (*size + kMaxParts - 1) / kMaxParts;
+  if (!size || *size <= wanted * limits.max_parts) return {wanted, false};
+  const std::uint64_t needed = (*size + limits.max_parts - 1) / limits.max_parts;
   const std::uint64_t raised = (needed + kMiB - 1) / kMiB * kMiB;
-  if (raised > kMaxPartSize)
-    throw ConfigError("an object of " + std::to_string(*size) + " bytes is larger than S3's limit (10,000 parts of 5 GiB)");
+  if (raised > limits.max_part_size)
+    throw ConfigError("an object of " + std::to_string(*size) + " bytes is larger than the service's limit (" +
+                      std::to_string(limits.max_parts) + " parts of " + std::to_string(limits.max_part_size) +
+                      " bytes)");
   return {raised, true};
 }
 
@@ -150,30 +136,25 @@ io::Task<void> Upload::push(Part part) {
 }
 
 io::Task<void> Upload::start() {
-  S3Request request{.method = "POST", .bucket = settings_.bucket, .key = settings_.key};
-  request.query.emplace_back("uploads", "");
-  add_object_headers(settings_.options, request.headers);
-  if (settings_.options.checksum == Checksum::Crc32c)
-    request.headers.push_back({"x-amz-checksum-algorithm", "CRC32C"});
-  // A CreateMultipartUpload sent twice would leave the first upload orphaned.
-  request.idempotent = false;
-  S3Response r = co_await execute(home_, request);
-  upload_id_ = parse_initiate_multipart(r.body);
+  io::Task<std::string> create = home_.service().create_upload(home_, settings_.bucket, settings_.key, settings_.options);
+  upload_id_ = co_await std::move(create);
 }
 
 io::Task<void> Upload::send(Part part) {
   while (in_flight_.size() >= settings_.inflight) co_await slot_waiters_.wait();
   throw_if_failed();
   const int number = next_part_++;
-  if (number > int(kMaxParts))
-    throw Error("'" + settings_.key + "' needs more than 10,000 parts of " + std::to_string(part_size()) +
+  const std::uint64_t max_parts = home_.service().part_limits().max_parts;
+  if (std::uint64_t(number) > max_parts)
+    throw Error("'" + settings_.key + "' needs more than " + std::to_string(max_parts) + " parts of " +
+                std::to_string(part_size()) +
                 " bytes: raise the part size (RAWS3_PUT_PART_SIZE)");
   const std::span<const std::byte> bytes = part.bytes;
   in_flight_.emplace(number, std::move(part));
   LoopContext& target = *loops_[next_loop_++ % loops_.size()];
   target.loop().post([this, &target, number, bytes, bucket = settings_.bucket, key = settings_.key,
                       upload_id = upload_id_, checksum = settings_.options.checksum] {
-    io::spawn(upload_part(target, bucket, key, upload_id, number, bytes, checksum),
+    io::spawn(target.service().upload_part(target, bucket, key, upload_id, number, bytes, checksum),
               [this, number](PartOutcome outcome, std::exception_ptr error) {
                 home_.loop().post([this, number, outcome = std::move(outcome), error] {
                   part_done(number, outcome, error);
@@ -230,7 +211,8 @@ io::Task<PutResult> Upload::complete() {
   if (upload_id_.empty()) {
     // At most one part: a PutObject.
     std::span<const std::byte> body = held_ ? held_->bytes : std::span<const std::byte>{};
-    result.etag = co_await put_object(home_, settings_.bucket, settings_.key, body, settings_.options);
+    io::Task<std::string> put = home_.service().put_object(home_, settings_.bucket, settings_.key, body, settings_.options);
+    result.etag = co_await std::move(put);
     held_.reset();
     if (settings_.options.progress) settings_.options.progress(result.size, result.size);
     co_return result;
@@ -238,8 +220,9 @@ io::Task<PutResult> Upload::complete() {
   co_await drain();
   throw_if_failed();
   result.parts = unsigned(completed_.size());
-  result.etag = co_await complete_multipart_upload(home_, settings_.bucket, settings_.key, upload_id_, completed_,
-                                                   settings_.options.checksum == Checksum::Crc32c);
+  io::Task<std::string> complete =
+      home_.service().complete_upload(home_, settings_.bucket, settings_.key, upload_id_, completed_, settings_.options);
+  result.etag = co_await std::move(complete);
   upload_id_.clear();
   if (settings_.options.progress) settings_.options.progress(result.size, result.size);
   co_return result;
@@ -253,7 +236,8 @@ io::Task<void> Upload::abort() noexcept {
   current_.reset();
   if (upload_id_.empty()) co_return;
   try {
-    co_await abort_multipart_upload(home_, settings_.bucket, settings_.key, upload_id_);
+    io::Task<void> abandon = home_.service().abort_upload(home_, settings_.bucket, settings_.key, upload_id_);
+    co_await std::move(abandon);
   } catch (...) {
     // Nothing more to do here: the caller gets the failure that made us abort, which matters more.
   }
@@ -288,7 +272,7 @@ io::Task<PutResult> put_small_file(LoopContext& home, UploadSettings settings, i
   }
   PutResult result{.etag = {}, .size = size, .part_size = settings.plan.part_size, .parts = 0,
                    .part_size_raised = settings.plan.raised};
-  io::Task<std::string> put = put_object(home, settings.bucket, settings.key, body, settings.options);
+  io::Task<std::string> put = home.service().put_object(home, settings.bucket, settings.key, body, settings.options);
   result.etag = co_await std::move(put);
   if (settings.options.progress) settings.options.progress(size, size);
   co_return result;

@@ -23,17 +23,18 @@
 
 namespace raws3::s3 {
 
-// S3's limit on multipart uploads (the part sizes' are raws3::kMinPartSize and kMaxPartSize).
-inline constexpr unsigned kMaxParts = 10'000;
+// S3's limits on multipart uploads (raws3::kMinPartSize is every service's smallest part here).
+inline constexpr PartLimits kS3PartLimits{kMaxPartSize, 10'000};
 
 struct PartPlan {
   std::uint64_t part_size = 0;
   bool raised = false;
 };
-// `wanted`, raised (to a whole MiB) when a known size would otherwise need more than kMaxParts parts.
+// `wanted`, raised (to a whole MiB) when a known size would otherwise need more than the limits' parts.
 // Throws ConfigError naming `what` (where wanted came from) when wanted is outside kMinPartSize to
-// kMaxPartSize, and when even kMaxPartSize parts cannot hold the size.
-PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size, std::string_view what);
+// kMaxPartSize, and when even the largest parts cannot hold the size.
+PartPlan plan_parts(std::uint64_t wanted, std::optional<std::uint64_t> size, std::string_view what,
+                    PartLimits limits);
 
 struct UploadSettings {
   std::string bucket;

@@ -29,7 +29,11 @@ std::uint64_t parse_length(const std::string& text, const char* what) {
   return n;
 }
 
-HeadResult head_result_from(const http::ResponseHead& head) {
+std::string payload_sha256(std::string_view body) { return auth::hex(auth::sha256(body)); }
+
+}  // namespace
+
+HeadResult head_result_from(const http::ResponseHead& head, std::string_view metadata_prefix) {
   HeadResult r;
   std::uint64_t length = 0;
   if (head.content_length)
@@ -55,13 +59,9 @@ HeadResult head_result_from(const http::ResponseHead& head) {
       throw NetworkError("malformed x-amz-mp-parts-count header: '" + *v + "'");
   }
   for (const http::Header& h : head.headers)
-    if (h.name.starts_with(kMetaPrefix)) r.metadata.emplace(h.name.substr(kMetaPrefix.size()), h.value);
+    if (h.name.starts_with(metadata_prefix)) r.metadata.emplace(h.name.substr(metadata_prefix.size()), h.value);
   return r;
 }
-
-std::string payload_sha256(std::string_view body) { return auth::hex(auth::sha256(body)); }
-
-}  // namespace
 
 io::Task<std::vector<BucketInfo>> list_buckets(LoopContext& context) {
   const S3Request request{.method = "GET"};
@@ -89,7 +89,7 @@ io::Task<HeadResult> head_object(LoopContext& context, std::string bucket, std::
   if (options.part_number) request.query.emplace_back("partNumber", std::to_string(options.part_number));
   if (options.checksum) request.headers.push_back({kChecksumModeHeader, "ENABLED"});
   S3Response r = co_await execute(context, request);
-  co_return head_result_from(r.head);
+  co_return head_result_from(r.head, kMetaPrefix);
 }
 
 std::optional<ContentRange> parse_content_range(std::string_view text) {
@@ -164,13 +164,14 @@ io::Task<HeadResult> get_object(LoopContext& context, std::string bucket, std::s
   if (context.endpoint().checksum_mode != ChecksumMode::Off && !get.range)
     request.headers.push_back({kChecksumModeHeader, "ENABLED"});
   S3Response r = co_await execute(context, request, &sink);
-  co_return head_result_from(r.head);
+  co_return head_result_from(r.head, kMetaPrefix);
 }
 
 io::Task<HeadResult> get_range(LoopContext& context, std::string bucket, std::string key, ByteRange range,
                                http::BodySink& sink) {
   RangeCheck checked(sink, range);
-  io::Task<HeadResult> request = get_object(context, std::move(bucket), std::move(key), {.range = range}, checked);
+  io::Task<HeadResult> request =
+      context.service().get_object(context, std::move(bucket), std::move(key), {.range = range}, checked);
   co_return co_await std::move(request);
 }
 
@@ -248,6 +249,34 @@ io::Task<MultipartUploadsPage> list_multipart_uploads(LoopContext& context, std:
   if (!upload_id_marker.empty()) request.query.emplace_back("upload-id-marker", upload_id_marker);
   S3Response r = co_await execute(context, request);
   co_return parse_list_multipart_uploads(r.body);
+}
+
+io::Task<std::string> create_multipart_upload(LoopContext& context, std::string bucket, std::string key,
+                                              PutOptions options) {
+  S3Request request{.method = "POST", .bucket = bucket, .key = key};
+  request.query.emplace_back("uploads", "");
+  add_object_headers(options, request.headers);
+  if (options.checksum == Checksum::Crc32c) request.headers.push_back({"x-amz-checksum-algorithm", "CRC32C"});
+  // A CreateMultipartUpload sent twice would leave the first upload orphaned.
+  request.idempotent = false;
+  S3Response r = co_await execute(context, request);
+  co_return parse_initiate_multipart(r.body);
+}
+
+io::Task<CompletedPart> upload_part(LoopContext& context, std::string bucket, std::string key, std::string upload_id,
+                                    int number, std::span<const std::byte> bytes, Checksum checksum) {
+  http::MemorySource source(bytes);
+  S3Request request{.method = "PUT", .bucket = bucket, .key = key, .body = &source};
+  request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
+  CompletedPart part{.part_number = number, .etag = {}, .checksum_crc32c = {}};
+  // Computed here, on whichever loop sends the part: the CPU it costs is spread over the loops.
+  part.checksum_crc32c = add_body_checksum(checksum, bytes, request.headers);
+  S3Response r = co_await execute(context, request);
+  const std::string* etag = r.head.find("etag");
+  if (!etag || etag->empty())
+    throw NetworkError("UploadPart " + std::to_string(number) + " of '" + key + "' was answered without an ETag");
+  part.etag = *etag;
+  co_return part;
 }
 
 io::Task<std::string> complete_multipart_upload(LoopContext& context, std::string bucket, std::string key,

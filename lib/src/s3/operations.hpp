@@ -42,6 +42,10 @@ io::Task<HeadResult> get_range(LoopContext& context, std::string bucket, std::st
 // The Range header's value for range: "bytes=0-99".
 std::string range_header(const ByteRange& range);
 
+// What an answer's headers say of the object: size (from Content-Range when it has one), ETag, Last-Modified,
+// Content-Type, the checksum headers, and the metadata headers named by metadata_prefix ("x-amz-meta-").
+HeadResult head_result_from(const http::ResponseHead& head, std::string_view metadata_prefix);
+
 // A Content-Range header's "bytes 0-9/1234".
 struct ContentRange {
   std::uint64_t first = 0;
@@ -62,6 +66,12 @@ io::Task<DeleteObjectsResult> delete_objects(LoopContext& context, std::string b
 io::Task<ListObjectsPage> list_objects_v2(LoopContext& context, std::string bucket, ListOptions options);
 io::Task<MultipartUploadsPage> list_multipart_uploads(LoopContext& context, std::string bucket, std::string prefix,
                                                       std::string key_marker, std::string upload_id_marker);
+// Returns the upload's id.
+io::Task<std::string> create_multipart_upload(LoopContext& context, std::string bucket, std::string key,
+                                              PutOptions options);
+// The checksum is computed on the loop that sends the part.
+io::Task<CompletedPart> upload_part(LoopContext& context, std::string bucket, std::string key, std::string upload_id,
+                                    int number, std::span<const std::byte> bytes, Checksum checksum);
 // Sorts parts by number; returns the object's ETag.
 io::Task<std::string> complete_multipart_upload(LoopContext& context, std::string bucket, std::string key,
                                                 std::string upload_id, std::vector<CompletedPart> parts,

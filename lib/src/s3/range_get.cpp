@@ -162,6 +162,9 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     if (const ToFile* file = std::get_if<ToFile>(&destination_)) file_writer_.emplace(file->fd, file->path);
   }
 
+  // The object as messages name it: "s3://bucket/key", "az://container/blob".
+  std::string url() const { return std::string(loops_.front()->service().scheme()) + "://" + bucket_ + "/" + key_; }
+
   HeadResult run() {
     launch_first();
     wait();
@@ -196,13 +199,13 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     size_ = range.total;
     etag_ = std::move(etag);
     if (ToAllocated* allocated = std::get_if<ToAllocated>(&destination_)) {
-      check_fits_in_memory(size_, bucket_, key_);
+      check_fits_in_memory(size_, url());
       const std::span<std::byte> memory = allocated->allocate(size_);
       if (memory.size() < size_) throw std::logic_error("range GET: the memory allocated is smaller than the object");
       destination_ = ToMemory{memory.first(std::size_t(size_))};
     }
     if (const ToMemory* memory = std::get_if<ToMemory>(&destination_); memory && size_ > memory->bytes.size())
-      throw Error("s3://" + bucket_ + "/" + key_ + " has " + std::to_string(size_) + " bytes: more than the " +
+      throw Error(url() + " has " + std::to_string(size_) + " bytes: more than the " +
                   std::to_string(memory->bytes.size()) + "-byte destination holds");
     bool receive = true;
     if (mode_ == ChecksumMode::Off || ranged) {
@@ -244,7 +247,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   // loop, whose worker reads what this sets; the workers launched here see it through their posting.
   void parts_ignored(const http::ResponseHead& head) {
     if (mode_ == ChecksumMode::Required)
-      throw IntegrityError("s3://" + bucket_ + "/" + key_ + ": the server ignores partNumber, so the object's composite " +
+      throw IntegrityError(url() + ": the server ignores partNumber, so the object's composite " +
                            "checksum cannot be checked part by part (" + checksums_present(head) +
                            "), and the checksum mode is 'required'");
     part_count_ = 0;
@@ -261,7 +264,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
 
   IntegrityError no_checksum(const http::ResponseHead& head) const {
     const std::string present = checksums_present(head);
-    return IntegrityError("s3://" + bucket_ + "/" + key_ + ": the server holds no checksum this client computes for it" +
+    return IntegrityError(url() + ": the server holds no checksum this client computes for it" +
                           (present.empty() ? std::string() : " (only " + present + ")") +
                           ", and the checksum mode is 'required'");
   }
@@ -269,7 +272,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   // A part's answer states no checksum of its own although the object's is composite.
   void part_unchecked(const http::ResponseHead& head, unsigned part_number) const {
     if (mode_ == ChecksumMode::Required)
-      throw IntegrityError("s3://" + bucket_ + "/" + key_ + ": part " + std::to_string(part_number) +
+      throw IntegrityError(url() + ": part " + std::to_string(part_number) +
                            " came with no checksum" + (checksums_present(head).empty() ? "" : " this client computes") +
                            ", and the checksum mode is 'required'");
   }
@@ -428,7 +431,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
     const bool in_order = std::holds_alternative<InOrder>(destination_);
     const auto [at, crc] = fold_slices();
     if (at != size_ || landed_ != size_ || (in_order && delivered != size_)) {
-      error_ = std::make_exception_ptr(Error("s3://" + bucket_ + "/" + key_ + ": " + std::to_string(landed_) +
+      error_ = std::make_exception_ptr(Error(url() + ": " + std::to_string(landed_) +
                                              " bytes received, " + std::to_string(at) + " of them in order from the first, and " +
                                              std::to_string(delivered) + " delivered of " + std::to_string(size_) +
                                              ": the server's parts do not cover the object"));
@@ -438,7 +441,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
   }
 
   std::string mismatch(std::uint64_t crc) const {
-    return "s3://" + bucket_ + "/" + key_ + " does not match its checksum: the server says " + checksum_name(whole_->kind) +
+    return url() + " does not match its checksum: the server says " + checksum_name(whole_->kind) +
            " " + whole_->value + ", the bytes received give " + RunningChecksum::crc_value(whole_->kind, crc);
   }
 
@@ -512,7 +515,7 @@ class Transfer final : public PieceWriter, public std::enable_shared_from_this<T
       try {
         // The call and the await apart: GCC 12 mishandles temporaries (the strings' copies) that live
         // across a suspension inside one co_await expression.
-        io::Task<HeadResult> get = get_object(context, bucket_, key_, request, sink);
+        io::Task<HeadResult> get = context.service().get_object(context, bucket_, key_, request, sink);
         HeadResult head = co_await std::move(get);
         if (!sink.length_unknown()) co_return head;
         // A whole object without its length (chunked): its first range tells the size. Not a retry.

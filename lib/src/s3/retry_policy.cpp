@@ -25,8 +25,9 @@ std::string duration_text(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 bool is_transient(const S3Error& refusal) {
+  // S3's, then Azure Blob's (which come with 503 and 500 too).
   static const char* const codes[] = {"SlowDown", "InternalError", "RequestTimeout", "ServiceUnavailable",
-                                      "RequestTimeTooSkewed"};
+                                      "RequestTimeTooSkewed", "ServerBusy", "OperationTimedOut"};
   const int status = refusal.http_status();
   if (status == 500 || status == 502 || status == 503 || status == 504) return true;
   return std::any_of(std::begin(codes), std::end(codes), [&](const char* c) { return refusal.code() == c; });

@@ -17,7 +17,8 @@
 namespace raws3::s3 {
 
 // Refusals that may not recur: 500/502/503/504, SlowDown, InternalError, RequestTimeout,
-// ServiceUnavailable, and RequestTimeTooSkewed (the next attempt is signed by the server's clock).
+// ServiceUnavailable, RequestTimeTooSkewed (the next attempt is signed by the server's clock), and Azure
+// Blob's ServerBusy and OperationTimedOut.
 bool is_transient(const S3Error& refusal);
 // A transient refusal, or a transport failure (a reset, an early close, a timeout, an answer that is not
 // HTTP) other than a certificate that did not verify (io::CertificateError) or a name DNS says does not

@@ -59,7 +59,8 @@ struct PartWindow {
 };
 
 io::Task<std::string> copy_in_parts(LoopContext& home, const CopySettings& s, const HeadResult& source) {
-  const std::uint64_t part = plan_parts(s.part_size, source.size, "Tuning::copy_part_size (RAWS3_COPY_PART_SIZE)").part_size;
+  const std::uint64_t part = plan_parts(s.part_size, source.size, "Tuning::copy_part_size (RAWS3_COPY_PART_SIZE)",
+                                        kS3PartLimits).part_size;
   S3Request create{.method = "POST", .bucket = s.dst_bucket, .key = s.dst_key};
   create.query.emplace_back("uploads", "");
   PutOptions attributes = s.options.attributes;

@@ -24,11 +24,30 @@ bool is_scheme(std::string_view s) {
 
 Location s3_location(std::string_view arg, std::string_view rest) {
   const std::size_t slash = rest.find('/');
-  Location loc{Location::S3, std::string(rest.substr(0, slash)), {}, {}};
+  Location loc{Location::S3, std::string(rest.substr(0, slash)), {}, {}, Service::S3};
   if (slash != std::string_view::npos) loc.key = rest.substr(slash + 1);
   if (loc.bucket.empty()) fail(arg, "no bucket name (expected s3://bucket/key)");
   if (!s3::is_valid_bucket_name(loc.bucket))
     fail(arg, "invalid bucket name \"" + loc.bucket + "\" (expected letters, digits, '.', '-' or '_')");
+  return loc;
+}
+
+// Azure's container names: 3 to 63 of lower-case letters, digits and single '-', starting with a letter or
+// digit ("$root" and "$web" are the service's own).
+bool is_valid_container_name(std::string_view name) {
+  if (name == "$root" || name == "$web") return true;
+  if (name.size() < 3 || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  if (name.find("--") != std::string_view::npos) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+Location blob_location(std::string_view arg, std::string_view rest) {
+  const std::size_t slash = rest.find('/');
+  Location loc{Location::S3, std::string(rest.substr(0, slash)), {}, {}, Service::AzureBlob};
+  if (slash != std::string_view::npos) loc.key = rest.substr(slash + 1);
+  if (loc.bucket.empty()) fail(arg, "no container name (expected az://container/blob)");
+  if (!is_valid_container_name(loc.bucket))
+    fail(arg, "invalid container name \"" + loc.bucket + "\" (expected 3 to 63 lower-case letters, digits and '-')");
   return loc;
 }
 
@@ -42,7 +61,7 @@ Location file_location(std::string_view arg, std::string_view rest) {
     rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
   }
   if (!rest.starts_with('/')) fail(arg, "a file URL needs an absolute path (file:///path)");
-  Location loc{Location::File, {}, {}, {}};
+  Location loc{Location::File, {}, {}, {}, Service::S3};
   try {
     loc.path = auth::uri_decode(rest);
   } catch (const ConfigError& e) {
@@ -56,7 +75,7 @@ Location file_location(std::string_view arg, std::string_view rest) {
 
 Location parse_location(std::string_view arg) {
   if (arg.empty()) fail(arg, "empty");
-  if (arg == "-") return Location{Location::Stdio, {}, {}, {}};
+  if (arg == "-") return Location{Location::Stdio, {}, {}, {}, Service::S3};
 
   if (const std::size_t colon = arg.find(':');
       colon != std::string_view::npos && is_scheme(arg.substr(0, colon))) {
@@ -66,11 +85,15 @@ Location parse_location(std::string_view arg) {
       if (!rest.starts_with("//")) fail(arg, "expected s3://bucket/key");
       return s3_location(arg, rest.substr(2));
     }
+    if (auth::ascii_iequals(scheme, "az")) {
+      if (!rest.starts_with("//")) fail(arg, "expected az://container/blob");
+      return blob_location(arg, rest.substr(2));
+    }
     if (auth::ascii_iequals(scheme, "file")) return file_location(arg, rest);
     if (rest.starts_with("//"))
-      fail(arg, "unsupported scheme \"" + std::string(scheme) + "\" (expected s3:// or file://)");
+      fail(arg, "unsupported scheme \"" + std::string(scheme) + "\" (expected s3://, az:// or file://)");
   }
-  return Location{Location::File, {}, {}, std::string(arg)};
+  return Location{Location::File, {}, {}, std::string(arg), Service::S3};
 }
 
 }  // namespace raws3::store

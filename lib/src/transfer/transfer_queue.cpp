@@ -69,8 +69,9 @@ std::uint64_t TransferQueue::cost_of(const TransferItem& item) const noexcept {
   const Tuning& tuning = client_.tuning();
   std::uint64_t part = 0;
   try {
+    // S3's limits raise the parts soonest: an estimate that holds for every service.
     part = s3::plan_parts(options_.put.part_size ? options_.put.part_size : tuning.put_part_size, item.size,
-                          "the part size")
+                          "the part size", s3::kS3PartLimits)
                .part_size;
   } catch (const Error&) {
     return item.size;  // a part size the upload will refuse, saying why; until then, count the whole file

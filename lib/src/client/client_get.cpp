@@ -10,7 +10,7 @@
 #include "io/file_descriptor.hpp"
 #include "io/temporary_file.hpp"
 #include "raws3/client.hpp"
-#include "s3/client_impl.hpp"
+#include "client/client_impl.hpp"
 #include "s3/memory_limit.hpp"
 #include "s3/operations.hpp"
 #include "s3/range_get.hpp"
@@ -42,10 +42,11 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::string& path
 // One GET into a string, which refuses a body that memory cannot hold before making room for it.
 class InMemorySink final : public http::BodySink {
  public:
-  InMemorySink(const std::string& bucket, const std::string& key) : bucket_(bucket), key_(key) {}
+  // url: the object, as an error would name it.
+  explicit InMemorySink(std::string url) : url_(std::move(url)) {}
 
   void expect(std::optional<std::uint64_t> length) override {
-    if (length) s3::check_fits_in_memory(*length, bucket_, key_);
+    if (length) s3::check_fits_in_memory(*length, url_);
     body_.expect(length);
   }
   std::span<std::byte> buffer() override { return body_.buffer(); }
@@ -53,8 +54,7 @@ class InMemorySink final : public http::BodySink {
   std::string take() { return body_.take(); }
 
  private:
-  const std::string& bucket_;
-  const std::string& key_;
+  std::string url_;
   http::StringSink body_{SIZE_MAX};
 };
 
@@ -164,7 +164,7 @@ std::future<std::string> Client::get_object_async(std::string bucket, std::strin
         [this, bucket, key](s3::LoopContext& c) { return whole_to_string(c, impl_->config.tuning, bucket, key); });
   return impl_->submit<std::string>([=](s3::LoopContext& c) -> io::Task<std::string> {
     return [](s3::LoopContext& c, std::string bucket, std::string key, ByteRange range) -> io::Task<std::string> {
-      InMemorySink sink(bucket, key);
+      InMemorySink sink(std::string(c.service().scheme()) + "://" + bucket + "/" + key);
       co_await s3::get_range(c, bucket, key, range, sink);
       co_return sink.take();
     }(c, bucket, key, *range);

@@ -6,7 +6,7 @@
 
 #include "io/file_descriptor.hpp"
 #include "raws3/client.hpp"
-#include "s3/client_impl.hpp"
+#include "client/client_impl.hpp"
 #include "s3/multipart_put.hpp"
 #include "s3/operations.hpp"
 
@@ -17,12 +17,14 @@ namespace {
 s3::UploadSettings settings_for(const Client::Impl& impl, const std::string& bucket, const std::string& key,
                                 const PutOptions& options, std::optional<std::uint64_t> size) {
   const Tuning& tuning = impl.config.tuning;
+  const s3::PartLimits limits = impl.endpoint.service->part_limits();
   return s3::UploadSettings{
       .bucket = bucket,
       .key = key,
       .options = options,
-      .plan = options.part_size ? s3::plan_parts(options.part_size, size, "PutOptions::part_size")
-                                : s3::plan_parts(tuning.put_part_size, size, "Tuning::put_part_size (RAWS3_PUT_PART_SIZE)"),
+      .plan = options.part_size
+                  ? s3::plan_parts(options.part_size, size, "PutOptions::part_size", limits)
+                  : s3::plan_parts(tuning.put_part_size, size, "Tuning::put_part_size (RAWS3_PUT_PART_SIZE)", limits),
       .inflight = tuning.put_inflight,
       .size = size,
   };
@@ -188,12 +190,12 @@ std::string Client::put_object(const std::string& bucket, const std::string& key
 std::future<std::string> Client::put_object_async(std::string bucket, std::string key, std::span<const std::byte> body,
                                                   PutOptions options) {
   return impl_->submit<std::string>(
-      [=](s3::LoopContext& c) { return s3::put_object(c, bucket, key, body, options); });
+      [=](s3::LoopContext& c) { return c.service().put_object(c, bucket, key, body, options); });
 }
 
 void Client::put_object(std::string bucket, std::string key, std::span<const std::byte> body, PutOptions options,
                         Completion<std::string> done) {
-  impl_->start<std::string>([=](s3::LoopContext& c) { return s3::put_object(c, bucket, key, body, options); },
+  impl_->start<std::string>([=](s3::LoopContext& c) { return c.service().put_object(c, bucket, key, body, options); },
                             std::move(done));
 }
 

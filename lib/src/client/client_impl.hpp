@@ -60,46 +60,9 @@ struct __attribute__((visibility("hidden"))) Client::Impl {
 
   static constexpr unsigned kMaxLoopsPerCore = 16;
 
-  explicit Impl(Config c) : config(std::move(c)) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    // Each loop holds a ring, buffers and descriptors: far past the cores they only cost memory, and a
-    // mistyped count (100000) would exhaust the process before doing anything.
-    if (config.tuning.threads > kMaxLoopsPerCore * cores) {
-      throw ConfigError("Tuning::threads (RAWS3_THREADS, --threads) is " + std::to_string(config.tuning.threads) +
-                        ": at most " + std::to_string(kMaxLoopsPerCore * cores) + " (" +
-                        std::to_string(kMaxLoopsPerCore) + " per core, " + std::to_string(cores) + " cores)");
-    }
-    auth::ResolveRequest request{config.credentials, config.profile, config.region, config.endpoint_url,
-                                 config.anonymous};
-    auth::ResolvedSettings settings = auth::resolve_settings(request);
-    const auth::ResolvedLocation& location = settings.location;
-    endpoint.region = location.region;
-    endpoint.url = location.endpoint_url.empty() ? s3::aws_endpoint(location.region)
-                                                 : http::parse_url(location.endpoint_url);
-    endpoint_url = location.endpoint_url.empty()
-                       ? endpoint.url.scheme + "://" + endpoint.url.authority()
-                       : location.endpoint_url;
-    endpoint.addressing = config.addressing;
-    const Tuning& t = config.tuning;
-    endpoint.pool = {t.max_conns, io::Millis(t.connect_timeout_ms), io::Millis(t.timeout_ms),
-                     std::size_t(t.send_zc_min)};
-    endpoint.max_attempts = t.max_attempts;
-    endpoint.checksum_mode = t.checksum_mode;
-    endpoint.dns_ttl = io::Millis(t.dns_ttl_ms);
-    endpoint.log = s3::Logger(config.log_level, config.log_handler);
-    std::string ca = config.ca_bundle;
-    if (ca.empty())
-      if (const char* env = std::getenv("AWS_CA_BUNDLE")) ca = env;
-    const io::TlsOptions tls{config.verify_tls, ca};
-    if (endpoint.url.tls()) endpoint.tls = std::make_unique<io::TlsContext>(tls);
-    if (settings.credentials) {
-      endpoint.credentials = std::make_unique<s3::CredentialCache>(std::move(settings.credentials),
-                                                                   std::make_unique<s3::CredentialTransport>(engine.backend, tls),
-                                                                   s3::CredentialCache::Clock::now, endpoint.log);
-      endpoint.credentials->current_blocking();  // the first fetch: a source without credentials fails here
-    }
-    thread_count = t.threads ? t.threads : cores;
-  }
+  // Resolves where and as whom the client connects (client.cpp): the AWS settings and credentials for S3,
+  // the storage account for Azure Blob.
+  explicit Impl(Config c);
 
   ~Impl() {
     if (!loops_started.load(std::memory_order_acquire)) return;
