@@ -51,25 +51,38 @@ declare -A libs=(
 # across sections"): that one runs under ASan alone.
 declare -A flags=([connection]="-fno-sanitize=undefined")
 
-status=0
-for target in response_parser connection xml profile_file credentials; do
-  exe="$work/${target}_fuzz"
-  srcs=("$top/tests/fuzz/${target}_fuzz.cpp")
+# One target: built (one clang process), then fuzzed (libFuzzer runs on one core). Its lines go to
+# $work/$target.out, printed in order at the end.
+fuzz_one() {
+  local target=$1 exe="$work/${target}_fuzz" corpus="$work/corpus/$1" s srcs=("$top/tests/fuzz/${1}_fuzz.cpp")
   for s in ${sources[$target]}; do srcs+=("$top/$s"); done
   # shellcheck disable=SC2086  # flags and libs hold several words on purpose
-  "$cxx" "${cxxflags[@]}" ${flags[$target]:-} "${srcs[@]}" ${libs[$target]} -o "$exe"
-  corpus="$work/corpus/$target"
+  "$cxx" "${cxxflags[@]}" ${flags[$target]:-} "${srcs[@]}" ${libs[$target]} -o "$exe" || return 1
   mkdir -p "$corpus"
   echo "== fuzzing $target for ${seconds}s"
   # Seeds from the source tree; what the fuzzer finds stays in the work dir's corpus for the next run.
   if ! (cd "$work" && "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
           "$corpus" "$top/tests/fuzz/seeds/$target" >"$work/$target.log" 2>&1); then
-    echo "fuzz: $target FAILED; see $work/$target.log" >&2
-    tail -n 40 "$work/$target.log" >&2
-    status=1
-  else
-    grep -E "^stat::number_of_executed_units|^Done" "$work/$target.log" | tr '\n' ' '
-    echo
+    echo "fuzz: $target FAILED; see $work/$target.log"
+    tail -n 40 "$work/$target.log"
+    return 1
   fi
+  grep -E "^stat::number_of_executed_units|^Done" "$work/$target.log" | tr '\n' ' '
+  echo
+}
+
+# As many targets at once as there are cores: each builds and fuzzes on one.
+targets=(response_parser connection xml profile_file credentials)
+jobs=$(nproc)
+declare -A pids=()
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$target" >"$work/$target.out" 2>&1 &
+  pids[$target]=$!
+done
+status=0
+for target in "${targets[@]}"; do
+  wait "${pids[$target]}" || status=1
+  cat "$work/$target.out"
 done
 exit $status

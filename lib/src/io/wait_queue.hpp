@@ -26,6 +26,25 @@ class WaitQueue {
   }
   bool empty() const noexcept { return waiters_.empty(); }
 
+  // The first waiter, or every one, moved into a queue of the caller's: woken from there, they may end
+  // what owns this queue (and the queue with it) without the waking touching it.
+  WaitQueue take_one() {
+    WaitQueue out;
+    if (!waiters_.empty()) {
+      out.waiters_.push_back(waiters_.front());
+      waiters_.pop_front();
+    }
+    return out;
+  }
+  WaitQueue take_all() noexcept {
+    WaitQueue out;
+    out.waiters_.swap(waiters_);
+    return out;
+  }
+  void wake_all() {
+    while (!waiters_.empty()) wake_one();
+  }
+
  private:
   std::deque<std::coroutine_handle<>> waiters_;
 };

@@ -178,9 +178,13 @@ void Upload::part_done(int number, PartOutcome outcome, std::exception_ptr error
   // State is settled before anyone waiting is resumed: releasing the chunk may run the source at once.
   done.chunk.reset();
   done.owner.reset();
-  slot_waiters_.wake_one();
-  if (in_flight_.empty())
-    while (!drain_waiters_.empty()) drain_waiters_.wake_one();
+  // Resuming a waiter may end the upload and destroy this Upload within the call (when the service's abort
+  // sends nothing, as Blob's, the whole failure path runs without suspending): who is woken is decided
+  // first, and nothing of this is touched after.
+  io::WaitQueue sender = slot_waiters_.take_one();
+  io::WaitQueue drained = in_flight_.empty() ? drain_waiters_.take_all() : io::WaitQueue();
+  sender.wake_all();
+  drained.wake_all();
 }
 
 io::Task<void> Upload::drain() {
